@@ -1,0 +1,217 @@
+package companion
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+)
+
+// logRecords decodes the JSON lines a test logger wrote.
+func logRecords(t *testing.T, buf *bytes.Buffer) []map[string]any {
+	t.Helper()
+	var out []map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
+		if line == "" {
+			continue
+		}
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("log line %q is not JSON: %v", line, err)
+		}
+		out = append(out, rec)
+	}
+	return out
+}
+
+func newTestService(t *testing.T, dir string) (*Service, *bytes.Buffer, *time.Time) {
+	t.Helper()
+	var buf bytes.Buffer
+	now := time.Date(2026, 11, 29, 9, 0, 0, 0, time.UTC)
+	s := New(Options{
+		DataDir: dir,
+		// An empty DataDir is resolved from this platform: one with no home.
+		Platform: Platform{
+			GOOS:    "linux",
+			Getenv:  func(string) string { return "" },
+			HomeDir: func() (string, error) { return "", errors.New("no passwd entry") },
+		},
+		Logger: slog.New(slog.NewJSONHandler(&buf, nil)),
+		Now:    func() time.Time { return now },
+	})
+	return s, &buf, &now
+}
+
+func TestNewHasNoSideEffects(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	New(Options{DataDir: dir})
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Fatalf("New touched the disk: stat %s: %v", dir, err)
+	}
+}
+
+func TestStartCreatesPrivateDataDir(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("Unix permission bits do not apply on Windows")
+	}
+	tests := []struct {
+		name     string
+		prepare  func(dir string) error
+		wantWarn bool
+	}{
+		{name: "missing folder is created", prepare: func(string) error { return nil }},
+		{name: "open folder is tightened", prepare: func(dir string) error { return os.Mkdir(dir, 0o755) }, wantWarn: true},
+		{name: "private folder is kept", prepare: func(dir string) error { return os.Mkdir(dir, 0o700) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "nested", "fullscript-companion")
+			if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := tt.prepare(dir); err != nil {
+				t.Fatal(err)
+			}
+			s, buf, _ := newTestService(t, dir)
+			if err := s.Start(context.Background()); err != nil {
+				t.Fatalf("Start() = %v", err)
+			}
+			info, err := os.Stat(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := info.Mode().Perm(); got != 0o700 {
+				t.Errorf("data folder mode = %v, want 0700", got)
+			}
+			warned := strings.Contains(buf.String(), "made it private")
+			if warned != tt.wantWarn {
+				t.Errorf("warning logged = %v, want %v; log:\n%s", warned, tt.wantWarn, buf)
+			}
+		})
+	}
+}
+
+func TestStartFailureIsReportedByOverview(t *testing.T) {
+	tests := []struct {
+		name    string
+		dir     func(t *testing.T) string
+		wantErr string
+	}{
+		{
+			name: "data folder is a file",
+			dir: func(t *testing.T) string {
+				p := filepath.Join(t.TempDir(), "fullscript-companion")
+				if err := os.WriteFile(p, []byte("x"), 0o600); err != nil {
+					t.Fatal(err)
+				}
+				return p
+			},
+			wantErr: "is a file, not a folder",
+		},
+		{
+			name:    "no home to put it in",
+			dir:     func(*testing.T) string { return "" },
+			wantErr: "find home directory",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := tt.dir(t)
+			s, _, _ := newTestService(t, dir)
+			if err := s.Start(context.Background()); err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("Start() = %v, want an error containing %q", err, tt.wantErr)
+			}
+			_, err := s.Overview(context.Background())
+			if err == nil {
+				t.Fatal("Overview() succeeded after a failed Start")
+			}
+			for _, want := range []string{"could not open its data folder", tt.wantErr, "restart the app"} {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("Overview() error %q lacks %q", err, want)
+				}
+			}
+		})
+	}
+}
+
+func TestOverview(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	s, _, _ := newTestService(t, dir)
+	if err := s.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ov, err := s.Overview(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ov.Environment != DefaultEnvironment || ov.DataDir != dir || ov.AppVersion == "" {
+		t.Errorf("Overview() = %+v", ov)
+	}
+	// The frontend iterates the list: it must arrive as [] and never as null.
+	b, err := json.Marshal(ov)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `"accounts":[]`) {
+		t.Errorf("Overview JSON = %s, want an empty accounts array", b)
+	}
+}
+
+func TestFrontendReadyLogsFirstRenderOnce(t *testing.T) {
+	s, buf, now := newTestService(t, filepath.Join(t.TempDir(), "data"))
+	if err := s.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	*now = now.Add(1500 * time.Millisecond)
+	report := FrontendReport{Origin: "wails://wails", View: "empty", UserAgent: "WebKit"}
+	s.FrontendReady(context.Background(), report)
+	s.FrontendReady(context.Background(), report)
+
+	var msgs []string
+	for _, rec := range logRecords(t, buf) {
+		msg := rec["msg"].(string)
+		if !strings.HasPrefix(msg, "frontend") {
+			continue
+		}
+		msgs = append(msgs, msg)
+		if rec["origin"] != "wails://wails" || rec["view"] != "empty" {
+			t.Errorf("%s record = %v", msg, rec)
+		}
+		if got := rec["since_start_ms"]; got != float64(1500) {
+			t.Errorf("%s since_start_ms = %v, want 1500", msg, got)
+		}
+	}
+	if strings.Join(msgs, ",") != "frontend ready,frontend reloaded" {
+		t.Errorf("messages = %v, want ready then reloaded", msgs)
+	}
+}
+
+func TestStartResolvesDataDirFromPlatform(t *testing.T) {
+	xdg := t.TempDir()
+	s := New(Options{Platform: Platform{
+		GOOS:    "linux",
+		Getenv:  func(k string) string { return map[string]string{"XDG_DATA_HOME": xdg}[k] },
+		HomeDir: func() (string, error) { return "/nonexistent", nil },
+	}})
+	if err := s.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ov, err := s.Overview(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := filepath.Join(xdg, AppDirName)
+	if ov.DataDir != want {
+		t.Errorf("DataDir = %q, want %q", ov.DataDir, want)
+	}
+	if info, err := os.Stat(want); err != nil || !info.IsDir() {
+		t.Errorf("data folder not created: %v", err)
+	}
+}

@@ -1,0 +1,53 @@
+package companion
+
+import (
+	"context"
+	"fmt"
+)
+
+// AccountStatus is the sidebar's status dot.
+type AccountStatus string
+
+const (
+	AccountValid       AccountStatus = "valid"
+	AccountExpiring    AccountStatus = "expiring"
+	AccountNeedsSignIn AccountStatus = "needs_sign_in"
+)
+
+// Account is one person signed in at one clinic, as the UI shows it. It never
+// carries a token: tokens stay on the Go side.
+type Account struct {
+	ID          string        `json:"id"`
+	Environment string        `json:"environment"`
+	ClinicID    string        `json:"clinicId"`
+	ClinicName  string        `json:"clinicName"`
+	UserName    string        `json:"userName"`
+	Role        string        `json:"role"`
+	Status      AccountStatus `json:"status"`
+}
+
+// Overview is everything the first screen needs in one call.
+type Overview struct {
+	AppVersion  string    `json:"appVersion"`
+	Environment string    `json:"environment"`
+	DataDir     string    `json:"dataDir"`
+	Accounts    []Account `json:"accounts"`
+}
+
+// Overview reports what the app can act as. Until the vault lands, no account
+// can have been added, so the list is empty (never nil: the UI relies on an
+// array).
+func (s *Service) Overview(ctx context.Context) (Overview, error) {
+	s.mu.Lock()
+	startErr, dataDir := s.startErr, s.dataDir
+	s.mu.Unlock()
+	if startErr != nil {
+		return Overview{}, fmt.Errorf("the app could not open its data folder (%w); check that the folder exists and belongs to you, then restart the app", startErr)
+	}
+	return Overview{
+		AppVersion:  Version(),
+		Environment: s.environment,
+		DataDir:     dataDir,
+		Accounts:    []Account{},
+	}, nil
+}

@@ -1,0 +1,38 @@
+package companion
+
+import (
+	"context"
+	"time"
+)
+
+// FrontendReport is what the window says about itself once its first screen
+// has rendered.
+type FrontendReport struct {
+	// Origin is window.location.origin: the origin Fullscript's Embed
+	// allow-list must contain (wails://wails in a Linux or macOS build).
+	Origin string `json:"origin"`
+	// View names what the first screen shows ("empty", "accounts", "error").
+	View      string `json:"view"`
+	UserAgent string `json:"userAgent"`
+}
+
+// FrontendReady records that the window rendered. The first call logs
+// "frontend ready" with the time since Start: the smoke test waits for that
+// line, and it is the app's startup time as a user feels it. Later calls mean
+// the webview reloaded.
+func (s *Service) FrontendReady(ctx context.Context, r FrontendReport) {
+	s.mu.Lock()
+	first := !s.ready
+	s.ready = true
+	var since time.Duration
+	if !s.started.IsZero() {
+		since = s.now().Sub(s.started)
+	}
+	s.mu.Unlock()
+
+	msg := "frontend reloaded"
+	if first {
+		msg = "frontend ready"
+	}
+	s.log.InfoContext(ctx, msg, "origin", r.Origin, "view", r.View, "since_start_ms", since.Milliseconds(), "user_agent", r.UserAgent)
+}
