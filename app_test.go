@@ -1,0 +1,129 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"image/png"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"fullscript-companion/backend/companion"
+)
+
+func TestAppForwardsToCompanion(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	var logs bytes.Buffer
+	app := NewApp(companion.New(companion.Options{DataDir: dir, Logger: slog.New(slog.NewTextHandler(&logs, nil))}))
+	app.startup(context.Background())
+
+	ov, err := app.Overview()
+	if err != nil {
+		t.Fatalf("Overview() = %v", err)
+	}
+	if ov.DataDir != dir || ov.Accounts == nil {
+		t.Errorf("Overview() = %+v", ov)
+	}
+	app.FrontendReady(companion.FrontendReport{Origin: "wails://wails", View: "empty"})
+	app.shutdown(context.Background())
+	for _, want := range []string{`msg="frontend ready" origin=wails://wails view=empty`, `msg="shutdown complete"`} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("log lacks %q:\n%s", want, logs.String())
+		}
+	}
+}
+
+// Wails runs main() to generate bindings, so setting up the window must not
+// touch the disk: only startup may.
+func TestWindowSetupHasNoSideEffects(t *testing.T) {
+	root := t.TempDir()
+	t.Setenv("HOME", root)
+	t.Setenv("XDG_DATA_HOME", filepath.Join(root, "data"))
+	t.Setenv(companion.DataDirEnv, "")
+
+	log := newLogger(&bytes.Buffer{}, "")
+	opts := appOptions(NewApp(companion.New(companion.Options{Logger: log})), log)
+	if opts.OnStartup == nil || opts.OnShutdown == nil {
+		t.Fatal("startup and shutdown hooks are not wired")
+	}
+	entries, err := os.ReadDir(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 0 {
+		t.Errorf("window setup created %v in HOME", entries)
+	}
+}
+
+func TestAppOptions(t *testing.T) {
+	app := NewApp(companion.New(companion.Options{}))
+	opts := appOptions(app, newLogger(&bytes.Buffer{}, ""))
+
+	if opts.Title != "Fullscript Companion" {
+		t.Errorf("Title = %q", opts.Title)
+	}
+	// Fullscript's Embed wants 768 px; the sidebar and padding take 296.
+	if opts.MinWidth < 768+296 || opts.Width < opts.MinWidth || opts.Height < opts.MinHeight {
+		t.Errorf("window %dx%d (min %dx%d) cannot hold the embed beside the sidebar", opts.Width, opts.Height, opts.MinWidth, opts.MinHeight)
+	}
+	if len(opts.Bind) != 1 || opts.Bind[0] != app {
+		t.Errorf("Bind = %v, want exactly the App", opts.Bind)
+	}
+	if opts.Linux == nil {
+		t.Fatal("no Linux options")
+	}
+	icon, err := png.Decode(bytes.NewReader(opts.Linux.Icon))
+	if err != nil {
+		t.Fatalf("Linux icon is not a PNG: %v", err)
+	}
+	if b := icon.Bounds(); b.Dx() != b.Dy() || b.Dx() < 256 {
+		t.Errorf("icon is %v, want a square of at least 256 px", b)
+	}
+}
+
+func TestNewLogger(t *testing.T) {
+	tests := []struct {
+		level     string
+		wantDebug bool
+		wantInfo  bool
+	}{
+		{level: "", wantInfo: true},
+		{level: "debug", wantDebug: true, wantInfo: true},
+		{level: " DEBUG ", wantDebug: true, wantInfo: true},
+		{level: "warn"},
+		{level: "nonsense", wantInfo: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.level, func(t *testing.T) {
+			var buf bytes.Buffer
+			log := newLogger(&buf, tt.level)
+			log.Debug("d-line")
+			log.Info("i-line")
+			if got := strings.Contains(buf.String(), "d-line"); got != tt.wantDebug {
+				t.Errorf("debug logged = %v, want %v", got, tt.wantDebug)
+			}
+			if got := strings.Contains(buf.String(), "i-line"); got != tt.wantInfo {
+				t.Errorf("info logged = %v, want %v", got, tt.wantInfo)
+			}
+		})
+	}
+}
+
+func TestWailsLoggerDropsTrace(t *testing.T) {
+	var buf bytes.Buffer
+	l := wailsLogger{log: newLogger(&buf, "debug")}
+	l.Trace(`json call result data: {"secretToken":"SECRET"}`)
+	l.Debug("asset served")
+	l.Warning("slow")
+	out := buf.String()
+	if strings.Contains(out, "SECRET") {
+		t.Errorf("trace output reached the log: %s", out)
+	}
+	for _, want := range []string{"level=DEBUG msg=\"asset served\"", "level=WARN msg=slow"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("log lacks %q:\n%s", want, out)
+		}
+	}
+}

@@ -1,0 +1,113 @@
+// Fullscript Companion: a desktop app that signs practitioners and clinic
+// staff into Fullscript and opens its treatment-plan, catalog and labs screens.
+//
+// With a subcommand (see --help) it runs headless and exits; otherwise it
+// opens the window. Wails also runs this main during binding generation, so
+// nothing before wails.Run may touch the disk or the network.
+package main
+
+import (
+	"context"
+	"embed"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/wailsapp/wails/v2"
+	"github.com/wailsapp/wails/v2/pkg/logger"
+	"github.com/wailsapp/wails/v2/pkg/options"
+	"github.com/wailsapp/wails/v2/pkg/options/assetserver"
+	"github.com/wailsapp/wails/v2/pkg/options/linux"
+
+	"fullscript-companion/backend/cli"
+	"fullscript-companion/backend/companion"
+)
+
+//go:embed all:frontend/dist
+var assets embed.FS
+
+//go:embed build/appicon.png
+var appIcon []byte
+
+// logLevelEnv sets the log level: debug, info (default), warn or error.
+const logLevelEnv = "FULLSCRIPT_COMPANION_LOG"
+
+const windowTitle = "Fullscript Companion"
+
+func main() {
+	// Everything the process writes, WebKit's own storage and cache included,
+	// is for this user's eyes only. Process state, not disk: safe before Run.
+	companion.KeepFilesPrivate()
+	if args := os.Args[1:]; cli.Handles(args) {
+		os.Exit(cli.Run(context.Background(), args, cli.IO{Out: os.Stdout, Err: os.Stderr}))
+	}
+	log := newLogger(os.Stderr, os.Getenv(logLevelEnv))
+	app := NewApp(companion.New(companion.Options{Logger: log}))
+	if err := wails.Run(appOptions(app, log)); err != nil {
+		log.Error("run window", "err", err)
+		os.Exit(1)
+	}
+}
+
+// appOptions describes the window. Building it has no side effects.
+func appOptions(app *App, log *slog.Logger) *options.App {
+	return &options.App{
+		Title: windowTitle,
+		// Room for Fullscript's Embed (it asks for 768 px wide) beside the
+		// 248 px sidebar and the 2x24 px padding, while still fitting a
+		// 1440x900 laptop screen.
+		Width:     1200,
+		Height:    820,
+		MinWidth:  768 + 248 + 48,
+		MinHeight: 640,
+		AssetServer: &assetserver.Options{
+			Assets: assets,
+		},
+		// The light theme's background, so the window does not flash dark
+		// before the page paints.
+		BackgroundColour: &options.RGBA{R: 246, G: 247, B: 249, A: 255},
+		OnStartup:        app.startup,
+		// Wails itself turns SIGINT and SIGTERM into a clean shutdown, so
+		// this runs on a signal too (the smoke test checks it).
+		OnShutdown: app.shutdown,
+		Bind:       []any{app},
+		Logger:     wailsLogger{log: log.With("component", "wails")},
+		// Filtering happens in our slog handler; Wails forwards everything it
+		// would print, except Trace, which wailsLogger drops.
+		LogLevel:           logger.DEBUG,
+		LogLevelProduction: logger.DEBUG,
+		Linux: &linux.Options{
+			Icon:        appIcon,
+			ProgramName: "fullscript-companion",
+			// GPU compositing has blanked Wails windows on some Linux drivers
+			// (wails#2977); Fullscript's screens are forms, software is plenty.
+			WebviewGpuPolicy: linux.WebviewGpuPolicyNever,
+		},
+	}
+}
+
+// newLogger writes text logs to w at the named level (info when empty or unknown).
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(strings.TrimSpace(level))); err != nil {
+		l = slog.LevelInfo
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+// wailsLogger sends Wails' own messages through slog. It drops Trace, because
+// at that level Wails logs every bound call's result, and results will carry
+// session grants, which must never reach a log.
+type wailsLogger struct{ log *slog.Logger }
+
+func (l wailsLogger) Print(m string)   { l.log.Info(m) }
+func (l wailsLogger) Trace(string)     {}
+func (l wailsLogger) Debug(m string)   { l.log.Debug(m) }
+func (l wailsLogger) Info(m string)    { l.log.Info(m) }
+func (l wailsLogger) Warning(m string) { l.log.Warn(m) }
+func (l wailsLogger) Error(m string)   { l.log.Error(m) }
+func (l wailsLogger) Fatal(m string) {
+	l.log.Error(m)
+	os.Exit(1)
+}
