@@ -1,0 +1,137 @@
+import { act, render, screen, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { describe, expect, it } from "vitest";
+import { App } from "./App";
+import { CompanionApiProvider } from "./api/CompanionApiContext";
+import type { CompanionApi, Overview } from "./api/companionApi";
+import { account, deferred, fakeApi, overviewWith } from "./test/fakeApi";
+
+function renderApp(api: CompanionApi) {
+  return render(
+    <CompanionApiProvider api={api}>
+      <App />
+    </CompanionApiProvider>,
+  );
+}
+
+describe("App", () => {
+  it("shows a progress indicator until the overview arrives, and reports ready only after", async () => {
+    const pending = deferred<Overview>();
+    const api = fakeApi(() => pending.promise);
+    renderApp(api);
+
+    expect(screen.getByText("Opening your accounts…").closest("[role=status]")).toBeTruthy();
+    expect(screen.getByRole("navigation", { name: "Accounts" }).getAttribute("aria-busy")).toBe("true");
+    expect(api.frontendReady).not.toHaveBeenCalled();
+
+    await act(async () => pending.resolve(overviewWith()));
+    expect(screen.queryByText(/Opening your accounts/)).toBeNull();
+    expect(api.frontendReady).toHaveBeenCalledTimes(1);
+  });
+
+  it("shows the empty state and says who and where", async () => {
+    const api = fakeApi(() => Promise.resolve(overviewWith()));
+    renderApp(api);
+
+    expect(await screen.findByRole("heading", { name: "Add your first Fullscript account" })).toBeTruthy();
+    const sidebar = screen.getByRole("navigation", { name: "Accounts" });
+    expect(within(sidebar).getByText("No accounts yet")).toBeTruthy();
+
+    const header = screen.getByRole("banner");
+    expect(header.textContent).toContain("No account selected");
+    expect(header.textContent).toContain("Built-in sandbox");
+    expect(screen.getByText(/Version v0\.1\.0-test/)).toBeTruthy();
+    const steps = within(screen.getByRole("main")).getAllByRole("listitem").map((li) => li.textContent);
+    expect(steps).toEqual([
+      expect.stringMatching(/^Sign in with Fullscript/),
+      expect.stringMatching(/^Find the patient/),
+      expect.stringMatching(/^Open their treatment plan, the catalog or labs/),
+    ]);
+
+    // Sign-in is not built yet: the button says so instead of doing nothing.
+    for (const button of screen.getAllByRole("button", { name: /Add account/ })) {
+      expect((button as HTMLButtonElement).disabled).toBe(true);
+      const note = document.getElementById(button.getAttribute("aria-describedby") ?? "");
+      expect(note?.textContent).toMatch(/not available in this version/);
+    }
+  });
+
+  it("reports readiness once, with the webview origin and the view shown", async () => {
+    const api = fakeApi(() => Promise.resolve(overviewWith()));
+    const { rerender } = renderApp(api);
+    await screen.findByRole("heading", { name: "Add your first Fullscript account" });
+    rerender(
+      <CompanionApiProvider api={api}>
+        <App />
+      </CompanionApiProvider>,
+    );
+
+    expect(api.frontendReady).toHaveBeenCalledTimes(1);
+    expect(api.frontendReady).toHaveBeenCalledWith({
+      origin: window.location.origin,
+      view: "empty",
+      userAgent: navigator.userAgent,
+    });
+  });
+
+  it("explains a failed start in the app's words and retries on request", async () => {
+    const failure = "the app could not open its data folder (check data folder: permission denied)";
+    let calls = 0;
+    const api = fakeApi(() => (++calls === 1 ? Promise.reject(failure) : Promise.resolve(overviewWith())));
+    renderApp(api);
+
+    const alert = await screen.findByRole("alert");
+    expect(within(alert).getByRole("heading").textContent).toBe("The app could not start properly");
+    expect(alert.textContent).toContain(failure);
+    expect(api.frontendReady).toHaveBeenCalledWith(expect.objectContaining({ view: "error" }));
+
+    await userEvent.click(within(alert).getByRole("button", { name: "Try again" }));
+    expect(await screen.findByRole("heading", { name: "Add your first Fullscript account" })).toBeTruthy();
+    expect(api.overview).toHaveBeenCalledTimes(2);
+    expect(api.frontendReady).toHaveBeenCalledTimes(1);
+  });
+
+  it("lists accounts under their clinics and shows the chosen one in the header", async () => {
+    const api = fakeApi(() =>
+      Promise.resolve(
+        overviewWith([
+          account({ id: "a1", userName: "Dr. Ada Moss" }),
+          account({ id: "a2", userName: "Sam", role: "staff", status: "expiring" }),
+          account({ id: "a3", clinicId: "clinic-2", clinicName: "Northside Clinic", status: "needs_sign_in" }),
+        ]),
+      ),
+    );
+    renderApp(api);
+
+    const riverside = await screen.findByRole("region", { name: "Riverside Clinic" });
+    const northside = screen.getByRole("region", { name: "Northside Clinic" });
+    expect(within(riverside).getAllByRole("button").map((b) => b.textContent)).toEqual([
+      "Dr. Ada Moss",
+      "Sam (staff)Sign-in expiring",
+    ]);
+    expect(within(northside).getByRole("button").textContent).toBe("Dr. Ada MossNeeds sign-in");
+    expect(screen.getByRole("heading", { name: "Choose an account" })).toBeTruthy();
+    expect(api.frontendReady).toHaveBeenCalledWith(expect.objectContaining({ view: "accounts" }));
+
+    await userEvent.click(within(northside).getByRole("button"));
+    const header = screen.getByRole("banner");
+    expect(header.textContent).toContain("Dr. Ada Moss·Northside Clinic·US sandbox");
+    expect(within(northside).getByRole("button").getAttribute("aria-current")).toBe("true");
+    expect(screen.getByRole("heading", { level: 1, name: "Northside Clinic" })).toBeTruthy();
+  });
+
+  it("reaches every account with the keyboard alone", async () => {
+    const api = fakeApi(() =>
+      Promise.resolve(overviewWith([account({ id: "a1" }), account({ id: "a2", userName: "Sam", role: "staff" })])),
+    );
+    renderApp(api);
+    await screen.findByRole("region", { name: "Riverside Clinic" });
+
+    const user = userEvent.setup();
+    await user.tab();
+    await user.tab();
+    expect(document.activeElement?.textContent).toBe("Sam (staff)");
+    await user.keyboard("{Enter}");
+    expect(screen.getByRole("banner").textContent).toContain("Sam·Riverside Clinic");
+  });
+});

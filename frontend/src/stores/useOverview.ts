@@ -1,0 +1,30 @@
+import { useCallback, useEffect, useState } from "react";
+import { useCompanionApi } from "../api/CompanionApiContext";
+import { errorMessage, type Overview } from "../api/companionApi";
+
+export type OverviewState =
+  | { status: "loading" }
+  | { status: "ready"; overview: Overview }
+  | { status: "error"; message: string };
+
+/** Loads the overview once, and again on reload(). */
+export function useOverview(): OverviewState & { reload: () => void } {
+  const api = useCompanionApi();
+  const [state, setState] = useState<OverviewState>({ status: "loading" });
+  const [attempt, setAttempt] = useState(0);
+
+  useEffect(() => {
+    let live = true;
+    setState({ status: "loading" });
+    api.overview().then(
+      (overview) => live && setState({ status: "ready", overview }),
+      (err: unknown) => live && setState({ status: "error", message: errorMessage(err) }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [api, attempt]);
+
+  const reload = useCallback(() => setAttempt((n) => n + 1), []);
+  return { ...state, reload };
+}
