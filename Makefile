@@ -1,0 +1,101 @@
+# Fullscript Companion. The two commands a newcomer needs:
+#   make run    install what is missing, build, open the app on the built-in sandbox
+#   make test   every test: vet, Go (race), frontend, and the desktop smoke test
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-print-directory
+
+# Go's usual install place, for shells that have not added it yet.
+export PATH := $(PATH):/usr/local/go/bin
+
+BINARY     := build/bin/fullscript-companion
+WAILS      := go tool wails
+BUILD_TAGS := webkit2_41
+VERSION    ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS    := -X fullscript-companion/backend/companion.version=$(VERSION)
+
+# What the binary is built from; generated code (frontend/wailsjs, dist) is an output.
+GO_SOURCES       := $(shell find . -name '*.go' -not -name '*_test.go' -not -path './frontend/*' -not -path './build/*') go.mod go.sum wails.json build/appicon.png
+FRONTEND_SOURCES := $(shell find frontend/src frontend/public -type f) frontend/index.html frontend/vite.config.ts frontend/tsconfig.json frontend/package-lock.json
+NODE_MODULES     := frontend/node_modules/.package-lock.json
+
+# make test runs these in order and prints one line per step at the end.
+TEST_STEPS := vet go-test frontend-typecheck frontend-test smoke
+
+.PHONY: help run build deps test $(TEST_STEPS) dev icons clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
+
+run: ## Install what is missing, build, and open the app (built-in sandbox)
+	@.ci/install-deps run
+	@$(MAKE) build
+	@if [ -z "$${DISPLAY:-}$${WAYLAND_DISPLAY:-}" ]; then \
+	  echo "make run: no display to open the window on (DISPLAY and WAYLAND_DISPLAY are empty)."; \
+	  echo "On a desktop session it opens directly; on a headless machine try: xvfb-run make run"; \
+	  exit 1; \
+	fi
+	./$(BINARY)
+
+build: $(BINARY) ## Build build/bin/fullscript-companion
+
+deps: ## Install the system packages the tests need (apt-get on Debian/Ubuntu)
+	@.ci/install-deps test
+
+$(NODE_MODULES): frontend/package.json frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund
+	@touch $@
+
+# Wails generates the bindings, builds the frontend (npm run build) and
+# compiles the Go side into one binary.
+$(BINARY): $(NODE_MODULES) $(GO_SOURCES) $(FRONTEND_SOURCES)
+	$(WAILS) build -tags $(BUILD_TAGS) -ldflags "$(LDFLAGS)"
+	@touch $@
+
+test: ## Run every test and print a summary
+	@started=$$(date +%s); results=(); failed=0; \
+	for step in $(TEST_STEPS); do \
+	  echo "==> $$step"; t0=$$(date +%s); \
+	  if $(MAKE) $$step; then r=ok; else r=FAIL; failed=$$((failed + 1)); fi; \
+	  results+=("$$(printf '%-4s %-20s %4ss' "$$r" "$$step" "$$(( $$(date +%s) - t0 ))")"); \
+	done; \
+	echo; echo "make test summary:"; printf '  %s\n' "$${results[@]}"; \
+	total=$$(( $$(date +%s) - started )); \
+	if [ $$failed -eq 0 ]; then echo "make test: PASS ($(words $(TEST_STEPS)) steps in $${total}s; screenshot: build/smoke/desktop-smoke.png)"; \
+	else echo "make test: FAIL ($$failed of $(words $(TEST_STEPS)) steps failed, $${total}s)"; exit 1; fi
+
+vet: ## go vet and gofmt
+	go vet ./...
+	@unformatted=$$(gofmt -l $$(find . -name '*.go' -not -path './frontend/*')); \
+	if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
+
+go-test: ## Go tests with the race detector
+	go test -race -count=1 ./...
+
+frontend-typecheck: $(NODE_MODULES) ## TypeScript, strict
+	cd frontend && npm run --silent typecheck
+
+frontend-test: $(NODE_MODULES) ## Vitest
+	cd frontend && npm test --silent
+
+smoke: $(BINARY) ## The real app in a real window under Xvfb, with a screenshot
+	go test -tags smoke -count=1 -run TestDesktopSmoke -v .
+
+dev: $(NODE_MODULES) ## Live-reloading development window (wails dev)
+	$(WAILS) dev -tags $(BUILD_TAGS)
+
+icons: ## Render build/appicon.png and the Windows .ico from build/appicon.svg (needs chromium)
+	@command -v chromium >/dev/null || { echo "make icons needs chromium: apt-get install chromium"; exit 1; }
+	tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	printf '<body style="margin:0"><img src="file://%s" width=1024 height=1024>' "$(CURDIR)/build/appicon.svg" > "$$tmp/icon.html"; \
+	chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking \
+	  --disable-component-update --disable-sync --user-data-dir="$$tmp/profile" --hide-scrollbars \
+	  --default-background-color=00000000 --window-size=1024,1024 --screenshot="$$tmp/icon.png" "file://$$tmp/icon.html" 2>/dev/null; \
+	convert "$$tmp/icon.png" -strip build/appicon.png; \
+	convert "$$tmp/icon.png" -define icon:auto-resize=256,128,64,48,32,16 build/windows/icon.ico; \
+	cp build/appicon.svg frontend/src/assets/app-icon.svg
+
+clean: ## Remove build outputs
+	rm -rf build/bin build/smoke frontend/dist/assets frontend/dist/index.html

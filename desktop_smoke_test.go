@@ -1,0 +1,335 @@
+//go:build smoke
+
+// The desktop smoke test: the real binary, in a real window, on a real X
+// server (Xvfb). `make smoke` builds the app and runs it:
+//
+//	go test -tags smoke -run TestDesktopSmoke -v .
+//
+// It needs Xvfb and ImageMagick's import (see .ci/install-deps).
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"image/png"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+const (
+	// Bigger than the window, so nothing is clipped.
+	smokeScreen = "1600x1000x24"
+	// Generous: a cold WebKit start on a loaded 2-core CI machine.
+	smokeReadyTimeout = 90 * time.Second
+	smokeStopTimeout  = 15 * time.Second
+)
+
+// readyLine is the slog line companion.FrontendReady writes on first render.
+var readyLine = regexp.MustCompile(`msg="frontend ready" origin=(\S+) view=(\S+)`)
+
+func TestDesktopSmoke(t *testing.T) {
+	binary := envOr("SMOKE_BINARY", filepath.Join("build", "bin", "fullscript-companion"))
+	if _, err := os.Stat(binary); err != nil {
+		t.Fatalf("no app binary at %s (%v): build it first with `make build`", binary, err)
+	}
+	binary, _ = filepath.Abs(binary)
+	artifacts, _ := filepath.Abs(envOr("SMOKE_ARTIFACTS", filepath.Join("build", "smoke")))
+	if err := os.MkdirAll(artifacts, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	shotPath := filepath.Join(artifacts, "desktop-smoke.png")
+	logPath := filepath.Join(artifacts, "app.log")
+	_ = os.Remove(shotPath)
+
+	display := startXvfb(t)
+
+	// A throwaway home: the test must not read or write the developer's own.
+	root := t.TempDir()
+	dirs := map[string]string{}
+	for _, name := range []string{"HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_RUNTIME_DIR"} {
+		dirs[name] = filepath.Join(root, strings.ToLower(name))
+		if err := os.Mkdir(dirs[name], 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logFile.Close()
+
+	app := exec.Command(binary)
+	app.Env = []string{
+		"PATH=" + os.Getenv("PATH"),
+		"DISPLAY=" + display,
+		"GDK_BACKEND=x11",
+		"NO_AT_BRIDGE=1", // no accessibility bus on a bare X server
+		"LANG=C.UTF-8",
+	}
+	for name, dir := range dirs {
+		app.Env = append(app.Env, name+"="+dir)
+	}
+	stderr, err := app.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	app.Stdout = logFile
+	start := time.Now()
+	if err := app.Start(); err != nil {
+		t.Fatalf("start app: %v", err)
+	}
+	// done closes when the app has exited; exitErr is then its result.
+	done := make(chan struct{})
+	var exitErr error
+	var stopOnce sync.Once
+	stop := func() { stopOnce.Do(func() { _ = app.Process.Signal(syscall.SIGTERM) }) }
+	t.Cleanup(func() {
+		stop()
+		select {
+		case <-done:
+		case <-time.After(smokeStopTimeout):
+			_ = app.Process.Kill()
+		}
+	})
+
+	// Copy the app's log to the artifact file, and catch the readiness line.
+	logText := &lockedBuffer{}
+	ready := make(chan []string, 1)
+	copied := make(chan struct{})
+	go func() {
+		defer close(copied)
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			line := sc.Text()
+			fmt.Fprintln(logFile, line)
+			logText.WriteLine(line)
+			if m := readyLine.FindStringSubmatch(line); m != nil {
+				select {
+				case ready <- m:
+				default:
+				}
+			}
+		}
+	}()
+	go func() {
+		<-copied // Wait must not run before the pipe is drained
+		exitErr = app.Wait()
+		close(done)
+	}()
+
+	var origin, view string
+	select {
+	case m := <-ready:
+		origin, view = m[1], m[2]
+		t.Logf("frontend ready after %v (origin %s, view %s)", time.Since(start).Round(time.Millisecond), origin, view)
+	case <-done:
+		t.Fatalf("app exited before its window was ready: %v\nlog:\n%s", exitErr, logText)
+	case <-time.After(smokeReadyTimeout):
+		t.Fatalf("no readiness signal within %v\nlog:\n%s", smokeReadyTimeout, logText)
+	}
+
+	if origin != "wails://wails" {
+		t.Errorf("webview origin = %q, want wails://wails (the Embed allow-list depends on it)", origin)
+	}
+	if view != "empty" {
+		t.Errorf("first screen = %q, want the empty state on a fresh profile", view)
+	}
+
+	// The frontend reports ready right after React commits; the pixels reach
+	// the X server a frame or two later. Poll until they do.
+	shot, stats := screenshotWindow(t, display, shotPath)
+	t.Logf("screenshot %s: %dx%d, %d colours, dominant colour %.1f%%", shotPath, shot.Dx(), shot.Dy(), stats.colours, stats.dominantShare*100)
+	if shot.Dx() != 1200 || shot.Dy() != 820 {
+		t.Errorf("window is %dx%d, want the default 1200x820", shot.Dx(), shot.Dy())
+	}
+
+	// A clean stop on SIGTERM runs the shutdown hook and exits 0.
+	stop()
+	select {
+	case <-done:
+		if exitErr != nil {
+			t.Errorf("app exit after SIGTERM: %v", exitErr)
+		}
+	case <-time.After(smokeStopTimeout):
+		t.Fatalf("app still running %v after SIGTERM", smokeStopTimeout)
+	}
+	log := logText.String()
+	if !strings.Contains(log, `msg="shutdown complete"`) {
+		t.Errorf("shutdown hook did not run; log:\n%s", log)
+	}
+	if strings.Contains(log, "level=ERROR") {
+		t.Errorf("app logged errors:\n%s", log)
+	}
+
+	// The data folder exists and is private, and so is everything WebKit
+	// wrote for the app (its storage and cache hold Fullscript's pages).
+	dataDir := filepath.Join(dirs["XDG_DATA_HOME"], "fullscript-companion")
+	if info, err := os.Stat(dataDir); err != nil {
+		t.Errorf("data folder not created: %v", err)
+	} else if info.Mode().Perm() != 0o700 {
+		t.Errorf("data folder mode = %v, want 0700", info.Mode().Perm())
+	}
+	for _, dir := range []string{dirs["XDG_DATA_HOME"], dirs["XDG_CACHE_HOME"], dirs["XDG_CONFIG_HOME"]} {
+		assertPrivateTree(t, dir)
+	}
+}
+
+// startXvfb starts a private X server and returns its display name once it
+// accepts connections (-displayfd writes the number only then).
+func startXvfb(t *testing.T) string {
+	t.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	xvfb := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", smokeScreen, "-nolisten", "tcp")
+	xvfb.ExtraFiles = []*os.File{w}
+	if err := xvfb.Start(); err != nil {
+		t.Fatalf("start Xvfb (install the xvfb package): %v", err)
+	}
+	w.Close()
+	t.Cleanup(func() {
+		_ = xvfb.Process.Kill()
+		_ = xvfb.Wait()
+	})
+	got := make(chan string, 1)
+	go func() {
+		line, _ := bufio.NewReader(r).ReadString('\n')
+		got <- strings.TrimSpace(line)
+	}()
+	select {
+	case n := <-got:
+		if n == "" {
+			t.Fatal("Xvfb exited without opening a display")
+		}
+		return ":" + n
+	case <-time.After(30 * time.Second):
+		t.Fatal("Xvfb did not open a display within 30s")
+	}
+	return ""
+}
+
+type imageStats struct {
+	colours       int
+	dominantShare float64
+}
+
+// screenshotWindow captures the window titled windowTitle (so a wrong title
+// fails here) until it shows a rendered page, not a blank surface.
+func screenshotWindow(t *testing.T, display, path string) (image.Rectangle, imageStats) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	var lastErr error
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		out, err := exec.CommandContext(ctx, "import", "-display", display, "-window", windowTitle, path).CombinedOutput()
+		cancel()
+		if err != nil {
+			lastErr = fmt.Errorf("import -window %q: %v: %s", windowTitle, err, out)
+		} else {
+			bounds, stats, err := analyse(path)
+			switch {
+			case err != nil:
+				lastErr = err
+			case stats.dominantShare > 0.95 || stats.colours < 32:
+				lastErr = fmt.Errorf("window looks blank: %d colours, one colour covers %.1f%%", stats.colours, stats.dominantShare*100)
+			default:
+				return bounds, stats
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no rendered window: %v (last screenshot: %s)", lastErr, path)
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+}
+
+// analyse counts the colours in a PNG and how much of it the commonest covers.
+func analyse(path string) (image.Rectangle, imageStats, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return image.Rectangle{}, imageStats{}, err
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		return image.Rectangle{}, imageStats{}, fmt.Errorf("decode %s: %w", path, err)
+	}
+	b := img.Bounds()
+	counts := map[[3]uint32]int{}
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			counts[[3]uint32{r >> 8, g >> 8, bl >> 8}]++
+		}
+	}
+	top := 0
+	for _, n := range counts {
+		top = max(top, n)
+	}
+	total := b.Dx() * b.Dy()
+	if total == 0 {
+		return b, imageStats{}, errors.New("empty screenshot")
+	}
+	return b, imageStats{colours: len(counts), dominantShare: float64(top) / float64(total)}, nil
+}
+
+// assertPrivateTree fails for anything under dir that group or others can read.
+func assertPrivateTree(t *testing.T, dir string) {
+	t.Helper()
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || path == dir {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		if info.Mode()&fs.ModeSymlink == 0 && info.Mode().Perm()&0o077 != 0 {
+			t.Errorf("%s is %v: readable beyond its owner", path, info.Mode().Perm())
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("walk %s: %v", dir, err)
+	}
+}
+
+func envOr(name, fallback string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return fallback
+}
+
+// lockedBuffer collects log lines from one goroutine for reading in another.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) WriteLine(s string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.b.WriteString(s)
+	l.b.WriteByte('\n')
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
