@@ -52,6 +52,7 @@ func TestDesktopSmoke(t *testing.T) {
 	logPath := filepath.Join(artifacts, "app.log")
 	_ = os.Remove(shotPath)
 
+	assertBuiltPageIsLockedDown(t, filepath.Join("frontend", "dist", "index.html"))
 	display := startXvfb(t)
 
 	// A throwaway home: the test must not read or write the developer's own.
@@ -183,6 +184,29 @@ func TestDesktopSmoke(t *testing.T) {
 	}
 	for _, dir := range []string{dirs["XDG_DATA_HOME"], dirs["XDG_CACHE_HOME"], dirs["XDG_CONFIG_HOME"]} {
 		assertPrivateTree(t, dir)
+	}
+}
+
+// assertBuiltPageIsLockedDown checks the page the binary embeds carries the
+// Content-Security-Policy that keeps the window to bundled code only.
+func assertBuiltPageIsLockedDown(t *testing.T, path string) {
+	t.Helper()
+	page, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read the built page: %v", err)
+	}
+	csp := regexp.MustCompile(`<meta http-equiv="Content-Security-Policy" content="([^"]+)"`).FindSubmatch(page)
+	if csp == nil {
+		t.Fatalf("%s has no Content-Security-Policy meta tag", path)
+	}
+	policy := strings.ReplaceAll(string(csp[1]), "&#39;", "'")
+	for _, want := range []string{"default-src 'self'", "script-src 'self'", "object-src 'none'"} {
+		if !strings.Contains(policy, want) {
+			t.Errorf("Content-Security-Policy %q lacks %q", policy, want)
+		}
+	}
+	if regexp.MustCompile(`<script[^>]+src="(https?:)?//`).Match(page) {
+		t.Errorf("%s loads a script from another origin", path)
 	}
 }
 
