@@ -49,9 +49,10 @@ $(NODE_MODULES): frontend/package.json frontend/package-lock.json
 	@touch $@
 
 # Wails generates the bindings, builds the frontend (npm run build) and
-# compiles the Go side into one binary.
+# compiles the Go side into one binary. -m: a build must not rewrite go.mod
+# (wails would run go mod tidy).
 $(BINARY): $(NODE_MODULES) $(GO_SOURCES) $(FRONTEND_SOURCES)
-	$(WAILS) build -tags $(BUILD_TAGS) -ldflags "$(LDFLAGS)"
+	$(WAILS) build -m -tags $(BUILD_TAGS) -ldflags "$(LDFLAGS)"
 	@touch $@
 
 test: ## Run every test and print a summary
@@ -84,7 +85,7 @@ smoke: $(BINARY) ## The real app in a real window under Xvfb, with a screenshot
 	go test -tags smoke -count=1 -run TestDesktopSmoke -v .
 
 dev: $(NODE_MODULES) ## Live-reloading development window (wails dev)
-	$(WAILS) dev -tags $(BUILD_TAGS)
+	$(WAILS) dev -m -tags $(BUILD_TAGS)
 
 icons: ## Render build/appicon.png and the Windows .ico from build/appicon.svg (needs chromium)
 	@command -v chromium >/dev/null || { echo "make icons needs chromium: apt-get install chromium"; exit 1; }
