@@ -1,4 +1,4 @@
-import { act, render, screen, within } from "@testing-library/react";
+import { act, render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
 import { App } from "./App";
@@ -59,7 +59,7 @@ describe("App", () => {
   it("reports readiness once, with the webview origin and the view shown", async () => {
     const api = fakeApi(() => Promise.resolve(overviewWith()));
     const { rerender } = renderApp(api);
-    await screen.findByRole("heading", { name: "Add your first Fullscript account" });
+    await waitFor(() => expect(api.frontendReady).toHaveBeenCalled());
     rerender(
       <CompanionApiProvider api={api}>
         <App />
@@ -83,7 +83,8 @@ describe("App", () => {
     const alert = await screen.findByRole("alert");
     expect(within(alert).getByRole("heading").textContent).toBe("The app could not start properly");
     expect(alert.textContent).toContain(failure);
-    expect(api.frontendReady).toHaveBeenCalledWith(expect.objectContaining({ view: "error" }));
+    // The report is sent from an effect, which React may run after the paint the query saw.
+    await waitFor(() => expect(api.frontendReady).toHaveBeenCalledWith(expect.objectContaining({ view: "error" })));
 
     await userEvent.click(within(alert).getByRole("button", { name: "Try again" }));
     expect(await screen.findByRole("heading", { name: "Add your first Fullscript account" })).toBeTruthy();
@@ -111,7 +112,7 @@ describe("App", () => {
     ]);
     expect(within(northside).getByRole("button").textContent).toBe("Dr. Ada MossNeeds sign-in");
     expect(screen.getByRole("heading", { name: "Choose an account" })).toBeTruthy();
-    expect(api.frontendReady).toHaveBeenCalledWith(expect.objectContaining({ view: "accounts" }));
+    await waitFor(() => expect(api.frontendReady).toHaveBeenCalledWith(expect.objectContaining({ view: "accounts" })));
 
     await userEvent.click(within(northside).getByRole("button"));
     const header = screen.getByRole("banner");

@@ -1,32 +1,23 @@
 // The only module that talks to the Go side. Components get a CompanionApi
 // from context (see CompanionApiContext), so tests can hand them another one.
 import * as App from "../../wailsjs/go/main/App";
+import type { companion } from "../../wailsjs/go/models";
 
 export type AccountStatus = "valid" | "expiring" | "needs_sign_in";
 
-export interface Account {
-  id: string;
-  environment: string;
-  clinicId: string;
-  clinicName: string;
-  userName: string;
-  role: string;
-  status: AccountStatus;
-}
+// The shapes come from the Go structs (generated into wailsjs/go/models.ts),
+// so a change on the Go side breaks the type check here; only the fields Go
+// types as plain strings are narrowed.
 
-export interface Overview {
-  appVersion: string;
-  environment: string;
-  dataDir: string;
-  accounts: Account[];
-}
+export type Account = Omit<companion.Account, "status"> & { status: AccountStatus };
+
+export type Overview = Omit<companion.Overview, "accounts" | "convertValues"> & { accounts: Account[] };
 
 /** What the window tells the Go side once its first screen has rendered. */
-export interface FrontendReport {
-  origin: string;
-  view: "empty" | "accounts" | "error";
-  userAgent: string;
-}
+export type FrontendReport = Omit<companion.FrontendReport, "view"> & { view: "empty" | "accounts" | "error" };
+
+/** An overview as the bindings deliver it. */
+type RawOverview = Omit<companion.Overview, "accounts" | "convertValues"> & { accounts: companion.Account[] | null };
 
 export interface CompanionApi {
   overview(): Promise<Overview>;
@@ -40,12 +31,7 @@ function toStatus(s: string): AccountStatus {
   return (statuses as readonly string[]).includes(s) ? (s as AccountStatus) : "needs_sign_in";
 }
 
-export function toOverview(raw: {
-  appVersion: string;
-  environment: string;
-  dataDir: string;
-  accounts: Array<Omit<Account, "status"> & { status: string }> | null;
-}): Overview {
+export function toOverview(raw: RawOverview): Overview {
   return {
     appVersion: raw.appVersion,
     environment: raw.environment,
