@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"image/png"
 	"log/slog"
 	"os"
@@ -70,6 +71,10 @@ func TestAppOptions(t *testing.T) {
 	}
 	if len(opts.Bind) != 1 || opts.Bind[0] != app {
 		t.Errorf("Bind = %v, want exactly the App", opts.Bind)
+	}
+	view, ok := opts.ErrorFormatter(&companion.Problem{What: "W", Fix: "F", Err: errors.New("D")}).(companion.ErrorView)
+	if !ok || view != (companion.ErrorView{Message: "W", Fix: "F", Detail: "D"}) {
+		t.Errorf("ErrorFormatter(problem) = %#v, want the problem's view", view)
 	}
 	if opts.Linux == nil {
 		t.Fatal("no Linux options")

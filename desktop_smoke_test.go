@@ -48,143 +48,184 @@ func TestDesktopSmoke(t *testing.T) {
 	if err := os.MkdirAll(artifacts, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	shotPath := filepath.Join(artifacts, "desktop-smoke.png")
-	logPath := filepath.Join(artifacts, "app.log")
-	_ = os.Remove(shotPath)
-
 	assertBuiltPageIsLockedDown(t, filepath.Join("frontend", "dist", "index.html"))
 	display := startXvfb(t)
 
-	// A throwaway home: the test must not read or write the developer's own.
+	t.Run("first start shows the empty state", func(t *testing.T) {
+		run := launch(t, binary, display, filepath.Join(artifacts, "app.log"))
+		origin, view := run.waitReady()
+		if origin != "wails://wails" {
+			t.Errorf("webview origin = %q, want wails://wails (the Embed allow-list depends on it)", origin)
+		}
+		if view != "empty" {
+			t.Errorf("first screen = %q, want the empty state on a fresh profile", view)
+		}
+
+		shot, stats := screenshotWindow(t, display, filepath.Join(artifacts, "desktop-smoke.png"))
+		if shot.Dx() != 1200 || shot.Dy() != 820 {
+			t.Errorf("window is %dx%d, want the default 1200x820", shot.Dx(), shot.Dy())
+		}
+		t.Logf("screenshot: %dx%d, %d colours, dominant colour %.1f%%", shot.Dx(), shot.Dy(), stats.colours, stats.dominantShare*100)
+
+		if log := run.stop(); strings.Contains(log, "level=ERROR") {
+			t.Errorf("app logged errors:\n%s", log)
+		}
+
+		// The data folder exists and is private, and so is everything WebKit
+		// wrote for the app (its storage and cache hold Fullscript's pages).
+		dataDir := filepath.Join(run.dirs["XDG_DATA_HOME"], "fullscript-companion")
+		if info, err := os.Stat(dataDir); err != nil {
+			t.Errorf("data folder not created: %v", err)
+		} else if info.Mode().Perm() != 0o700 {
+			t.Errorf("data folder mode = %v, want 0700", info.Mode().Perm())
+		}
+		for _, name := range []string{"XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME"} {
+			assertPrivateTree(t, run.dirs[name])
+		}
+	})
+
+	t.Run("an unusable data folder is explained and nothing is lost", func(t *testing.T) {
+		// Where the data folder should be, there is a file the user cares about.
+		blocker := filepath.Join(t.TempDir(), "fullscript-companion")
+		const content = "notes the practitioner keeps here"
+		if err := os.WriteFile(blocker, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		run := launch(t, binary, display, filepath.Join(artifacts, "app-error.log"), "FULLSCRIPT_COMPANION_DATA_DIR="+blocker)
+		if _, view := run.waitReady(); view != "error" {
+			t.Errorf("first screen = %q, want the error state", view)
+		}
+		screenshotWindow(t, display, filepath.Join(artifacts, "desktop-smoke-error.png"))
+		log := run.stop()
+		if !strings.Contains(log, "is a file, not a folder") {
+			t.Errorf("the log does not say what is wrong:\n%s", log)
+		}
+		if got, err := os.ReadFile(blocker); err != nil || string(got) != content {
+			t.Errorf("the file in the way was changed: %q, %v", got, err)
+		}
+	})
+}
+
+// desktopRun is one run of the app binary with a throwaway HOME and XDG
+// folders, so a test never reads or writes the developer's own profile.
+type desktopRun struct {
+	t       *testing.T
+	dirs    map[string]string
+	started time.Time
+	log     *lockedBuffer
+	ready   chan []string
+	// done closes when the app has exited; exitErr is then its result.
+	done     chan struct{}
+	exitErr  error
+	stopOnce sync.Once
+	cmd      *exec.Cmd
+}
+
+func launch(t *testing.T, binary, display, logPath string, extraEnv ...string) *desktopRun {
+	t.Helper()
+	run := &desktopRun{t: t, dirs: map[string]string{}, log: &lockedBuffer{}, ready: make(chan []string, 1), done: make(chan struct{})}
 	root := t.TempDir()
-	dirs := map[string]string{}
 	for _, name := range []string{"HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_RUNTIME_DIR"} {
-		dirs[name] = filepath.Join(root, strings.ToLower(name))
-		if err := os.Mkdir(dirs[name], 0o700); err != nil {
+		run.dirs[name] = filepath.Join(root, strings.ToLower(name))
+		if err := os.Mkdir(run.dirs[name], 0o700); err != nil {
 			t.Fatal(err)
 		}
 	}
-
 	logFile, err := os.Create(logPath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer logFile.Close()
 
-	app := exec.Command(binary)
-	app.Env = []string{
+	run.cmd = exec.Command(binary)
+	run.cmd.Env = append([]string{
 		"PATH=" + os.Getenv("PATH"),
 		"DISPLAY=" + display,
 		"GDK_BACKEND=x11",
 		"NO_AT_BRIDGE=1", // no accessibility bus on a bare X server
 		"LANG=C.UTF-8",
+	}, extraEnv...)
+	for name, dir := range run.dirs {
+		run.cmd.Env = append(run.cmd.Env, name+"="+dir)
 	}
-	for name, dir := range dirs {
-		app.Env = append(app.Env, name+"="+dir)
-	}
-	stderr, err := app.StderrPipe()
+	run.cmd.Stdout = logFile
+	stderr, err := run.cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	app.Stdout = logFile
-	start := time.Now()
-	if err := app.Start(); err != nil {
+	run.started = time.Now()
+	if err := run.cmd.Start(); err != nil {
 		t.Fatalf("start app: %v", err)
 	}
-	// done closes when the app has exited; exitErr is then its result.
-	done := make(chan struct{})
-	var exitErr error
-	var stopOnce sync.Once
-	stop := func() { stopOnce.Do(func() { _ = app.Process.Signal(syscall.SIGTERM) }) }
 	t.Cleanup(func() {
-		stop()
+		run.signalStop()
 		select {
-		case <-done:
+		case <-run.done:
 		case <-time.After(smokeStopTimeout):
-			_ = app.Process.Kill()
+			_ = run.cmd.Process.Kill()
+			<-run.done
 		}
+		logFile.Close()
 	})
 
 	// Copy the app's log to the artifact file, and catch the readiness line.
-	logText := &lockedBuffer{}
-	ready := make(chan []string, 1)
-	copied := make(chan struct{})
 	go func() {
-		defer close(copied)
 		sc := bufio.NewScanner(stderr)
 		for sc.Scan() {
 			line := sc.Text()
 			fmt.Fprintln(logFile, line)
-			logText.WriteLine(line)
+			run.log.WriteLine(line)
 			if m := readyLine.FindStringSubmatch(line); m != nil {
 				select {
-				case ready <- m:
+				case run.ready <- m:
 				default:
 				}
 			}
 		}
+		// Wait must not run before the pipe is drained.
+		run.exitErr = run.cmd.Wait()
+		close(run.done)
 	}()
-	go func() {
-		<-copied // Wait must not run before the pipe is drained
-		exitErr = app.Wait()
-		close(done)
-	}()
+	return run
+}
 
-	var origin, view string
+// waitReady waits for the frontend's readiness report and returns the
+// webview origin and the view it reported.
+func (r *desktopRun) waitReady() (origin, view string) {
+	r.t.Helper()
 	select {
-	case m := <-ready:
-		origin, view = m[1], m[2]
-		t.Logf("frontend ready after %v (origin %s, view %s)", time.Since(start).Round(time.Millisecond), origin, view)
-	case <-done:
-		t.Fatalf("app exited before its window was ready: %v\nlog:\n%s", exitErr, logText)
+	case m := <-r.ready:
+		r.t.Logf("frontend ready after %v (origin %s, view %s)", time.Since(r.started).Round(time.Millisecond), m[1], m[2])
+		return m[1], m[2]
+	case <-r.done:
+		r.t.Fatalf("app exited before its window was ready: %v\nlog:\n%s", r.exitErr, r.log)
 	case <-time.After(smokeReadyTimeout):
-		t.Fatalf("no readiness signal within %v\nlog:\n%s", smokeReadyTimeout, logText)
+		r.t.Fatalf("no readiness signal within %v\nlog:\n%s", smokeReadyTimeout, r.log)
 	}
+	return "", ""
+}
 
-	if origin != "wails://wails" {
-		t.Errorf("webview origin = %q, want wails://wails (the Embed allow-list depends on it)", origin)
-	}
-	if view != "empty" {
-		t.Errorf("first screen = %q, want the empty state on a fresh profile", view)
-	}
+func (r *desktopRun) signalStop() {
+	r.stopOnce.Do(func() { _ = r.cmd.Process.Signal(syscall.SIGTERM) })
+}
 
-	// The frontend reports ready right after React commits; the pixels reach
-	// the X server a frame or two later. Poll until they do.
-	shot, stats := screenshotWindow(t, display, shotPath)
-	t.Logf("screenshot %s: %dx%d, %d colours, dominant colour %.1f%%", shotPath, shot.Dx(), shot.Dy(), stats.colours, stats.dominantShare*100)
-	if shot.Dx() != 1200 || shot.Dy() != 820 {
-		t.Errorf("window is %dx%d, want the default 1200x820", shot.Dx(), shot.Dy())
-	}
-
-	// A clean stop on SIGTERM runs the shutdown hook and exits 0.
-	stop()
+// stop sends SIGTERM and checks the app stops cleanly: exit status 0 and the
+// shutdown hook ran. It returns the app's log.
+func (r *desktopRun) stop() string {
+	r.t.Helper()
+	r.signalStop()
 	select {
-	case <-done:
-		if exitErr != nil {
-			t.Errorf("app exit after SIGTERM: %v", exitErr)
+	case <-r.done:
+		if r.exitErr != nil {
+			r.t.Errorf("app exit after SIGTERM: %v", r.exitErr)
 		}
 	case <-time.After(smokeStopTimeout):
-		t.Fatalf("app still running %v after SIGTERM", smokeStopTimeout)
+		r.t.Fatalf("app still running %v after SIGTERM", smokeStopTimeout)
 	}
-	log := logText.String()
+	log := r.log.String()
 	if !strings.Contains(log, `msg="shutdown complete"`) {
-		t.Errorf("shutdown hook did not run; log:\n%s", log)
+		r.t.Errorf("shutdown hook did not run; log:\n%s", log)
 	}
-	if strings.Contains(log, "level=ERROR") {
-		t.Errorf("app logged errors:\n%s", log)
-	}
-
-	// The data folder exists and is private, and so is everything WebKit
-	// wrote for the app (its storage and cache hold Fullscript's pages).
-	dataDir := filepath.Join(dirs["XDG_DATA_HOME"], "fullscript-companion")
-	if info, err := os.Stat(dataDir); err != nil {
-		t.Errorf("data folder not created: %v", err)
-	} else if info.Mode().Perm() != 0o700 {
-		t.Errorf("data folder mode = %v, want 0700", info.Mode().Perm())
-	}
-	for _, dir := range []string{dirs["XDG_DATA_HOME"], dirs["XDG_CACHE_HOME"], dirs["XDG_CONFIG_HOME"]} {
-		assertPrivateTree(t, dir)
-	}
+	return log
 }
 
 // assertBuiltPageIsLockedDown checks the page the binary embeds carries the
@@ -255,6 +296,7 @@ type imageStats struct {
 // fails here) until it shows a rendered page, not a blank surface.
 func screenshotWindow(t *testing.T, display, path string) (image.Rectangle, imageStats) {
 	t.Helper()
+	_ = os.Remove(path)
 	deadline := time.Now().Add(20 * time.Second)
 	var lastErr error
 	for {

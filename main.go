@@ -72,7 +72,10 @@ func appOptions(app *App, log *slog.Logger) *options.App {
 		// this runs on a signal too (the smoke test checks it).
 		OnShutdown: app.shutdown,
 		Bind:       []any{app},
-		Logger:     wailsLogger{log: log.With("component", "wails")},
+		// A failed call reaches the frontend as {message, fix, detail}, so it
+		// can say what happened and what to do, with the detail folded away.
+		ErrorFormatter: func(err error) any { return companion.ViewOf(err) },
+		Logger:         wailsLogger{log: log.With("component", "wails")},
 		// Filtering happens in our slog handler; Wails forwards everything it
 		// would print, except Trace, which wailsLogger drops.
 		LogLevel:           logger.DEBUG,

@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"runtime"
 	"sync"
 	"time"
@@ -82,18 +83,31 @@ func (s *Service) Start(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.started = s.now()
-	if s.dataDir == "" {
-		s.dataDir, s.startErr = DataDir(s.platform)
-	}
-	if s.startErr == nil {
-		s.startErr = ensurePrivateDir(s.dataDir, s.log)
-	}
+	s.startErr = s.prepareLocked()
 	if s.startErr != nil {
 		s.log.ErrorContext(ctx, "start", "err", s.startErr)
 		return s.startErr
 	}
 	s.log.InfoContext(ctx, "started", "version", Version(), "data_dir", s.dataDir, "environment", s.environment)
 	return nil
+}
+
+// prepareLocked finds and readies the data folder. Overview calls it again
+// after a failed start, so "Try again" works once the practitioner has
+// fixed what was wrong, without a restart.
+func (s *Service) prepareLocked() error {
+	if s.dataDir == "" {
+		dir, err := DataDir(s.platform)
+		if err != nil {
+			return &Problem{
+				What: "The app cannot tell where to keep its data.",
+				Fix:  "Set " + DataDirEnv + " to the full path of a folder you own (your IT support can help), then restart the app.",
+				Err:  err,
+			}
+		}
+		s.dataDir = dir
+	}
+	return ensurePrivateDir(s.dataDir, s.log)
 }
 
 // Shutdown is called once when the window closes or the process is asked to stop.
@@ -103,25 +117,42 @@ func (s *Service) Shutdown(ctx context.Context) {
 
 // ensurePrivateDir creates dir readable by its owner only (0700) and tightens
 // an existing one: the vault will hold sealed tokens, and its file names and
-// sizes are nobody else's business either.
+// sizes are nobody else's business either. It never moves or deletes
+// anything it finds in the way.
 func ensurePrivateDir(dir string, log *slog.Logger) error {
 	info, err := os.Stat(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return fmt.Errorf("create data folder: %w", err)
+			return &Problem{
+				What: "The app cannot create its data folder.",
+				Fix:  fmt.Sprintf("Make sure your user account can write to %s, then try again.", filepath.Dir(dir)),
+				Err:  fmt.Errorf("create data folder: %w", err),
+			}
 		}
 		info, err = os.Stat(dir)
 	}
 	if err != nil {
-		return fmt.Errorf("check data folder: %w", err)
+		return &Problem{
+			What: "The app cannot open its data folder.",
+			Fix:  fmt.Sprintf("Make sure your user account can open %s, then try again.", dir),
+			Err:  fmt.Errorf("check data folder: %w", err),
+		}
 	}
 	if !info.IsDir() {
-		return fmt.Errorf("data folder %s is a file, not a folder: move it away and start again", dir)
+		return &Problem{
+			What: "The app cannot open its data folder.",
+			Fix:  fmt.Sprintf("A file is in the way at %s. Move or rename it, then try again.", dir),
+			Err:  fmt.Errorf("data folder %s is a file, not a folder", dir),
+		}
 	}
 	// Windows has no Unix permission bits; its per-user folders are private already.
 	if runtime.GOOS != "windows" && info.Mode().Perm()&0o077 != 0 {
 		if err := os.Chmod(dir, 0o700); err != nil {
-			return fmt.Errorf("make data folder private: %w", err)
+			return &Problem{
+				What: "The app cannot make its data folder private.",
+				Fix:  fmt.Sprintf("Make sure %s belongs to your user account, then try again.", dir),
+				Err:  fmt.Errorf("make data folder private: %w", err),
+			}
 		}
 		log.Warn("data folder was readable by others; made it private", "data_dir", dir, "was", info.Mode().Perm().String())
 	}

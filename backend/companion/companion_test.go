@@ -100,12 +100,14 @@ func TestStartCreatesPrivateDataDir(t *testing.T) {
 
 func TestStartFailureIsReportedByOverview(t *testing.T) {
 	tests := []struct {
-		name    string
-		dir     func(t *testing.T) string
-		wantErr string
+		name       string
+		dir        func(t *testing.T) string
+		wantWhat   string
+		wantFix    string
+		wantDetail string
 	}{
 		{
-			name: "data folder is a file",
+			name: "a file is in the way",
 			dir: func(t *testing.T) string {
 				p := filepath.Join(t.TempDir(), "fullscript-companion")
 				if err := os.WriteFile(p, []byte("x"), 0o600); err != nil {
@@ -113,31 +115,95 @@ func TestStartFailureIsReportedByOverview(t *testing.T) {
 				}
 				return p
 			},
-			wantErr: "is a file, not a folder",
+			wantWhat:   "The app cannot open its data folder.",
+			wantFix:    "A file is in the way at ",
+			wantDetail: "is a file, not a folder",
 		},
 		{
-			name:    "no home to put it in",
-			dir:     func(*testing.T) string { return "" },
-			wantErr: "find home directory",
+			// A data folder linked to a drive that is not mounted. (A read-only
+			// parent would do too, but root, as in CI, writes anywhere.)
+			name: "it cannot be created",
+			dir: func(t *testing.T) string {
+				p := filepath.Join(t.TempDir(), "fullscript-companion")
+				if err := os.Symlink(filepath.Join(t.TempDir(), "unmounted", "drive"), p); err != nil {
+					t.Fatal(err)
+				}
+				return p
+			},
+			wantWhat:   "The app cannot create its data folder.",
+			wantFix:    "Make sure your user account can write to ",
+			wantDetail: "create data folder: ",
+		},
+		{
+			name: "a file is in the way further up",
+			dir: func(t *testing.T) string {
+				p := filepath.Join(t.TempDir(), "Application Support")
+				if err := os.WriteFile(p, nil, 0o600); err != nil {
+					t.Fatal(err)
+				}
+				return filepath.Join(p, "fullscript-companion")
+			},
+			wantWhat:   "The app cannot open its data folder.",
+			wantFix:    "Make sure your user account can open ",
+			wantDetail: "not a directory",
+		},
+		{
+			name:       "no home to put it in",
+			dir:        func(*testing.T) string { return "" },
+			wantWhat:   "The app cannot tell where to keep its data.",
+			wantFix:    "Set " + DataDirEnv,
+			wantDetail: "find home directory",
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			dir := tt.dir(t)
-			s, _, _ := newTestService(t, dir)
-			if err := s.Start(context.Background()); err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-				t.Fatalf("Start() = %v, want an error containing %q", err, tt.wantErr)
+			s, _, _ := newTestService(t, tt.dir(t))
+			if err := s.Start(context.Background()); err == nil {
+				t.Fatal("Start() succeeded")
 			}
 			_, err := s.Overview(context.Background())
 			if err == nil {
 				t.Fatal("Overview() succeeded after a failed Start")
 			}
-			for _, want := range []string{"could not open its data folder", tt.wantErr, "restart the app"} {
-				if !strings.Contains(err.Error(), want) {
-					t.Errorf("Overview() error %q lacks %q", err, want)
-				}
+			v := ViewOf(err)
+			if v.Message != tt.wantWhat || !strings.HasPrefix(v.Fix, tt.wantFix) || !strings.Contains(v.Detail, tt.wantDetail) {
+				t.Errorf("ViewOf(Overview error) = %+v, want message %q, fix starting %q, detail containing %q", v, tt.wantWhat, tt.wantFix, tt.wantDetail)
 			}
 		})
+	}
+}
+
+func TestOverviewRetriesAfterTheProblemIsFixed(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "fullscript-companion")
+	const content = "someone's file"
+	if err := os.WriteFile(dir, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s, buf, _ := newTestService(t, dir)
+	if err := s.Start(context.Background()); err == nil {
+		t.Fatal("Start() succeeded with a file in the way")
+	}
+	if _, err := s.Overview(context.Background()); err == nil {
+		t.Fatal("Overview() succeeded with the file still in the way")
+	}
+	// Nothing was lost: the file in the way is untouched.
+	if got, err := os.ReadFile(dir); err != nil || string(got) != content {
+		t.Fatalf("file in the way = %q, %v; want it untouched", got, err)
+	}
+
+	// The practitioner moves the file away and chooses Try again.
+	if err := os.Rename(dir, dir+".moved"); err != nil {
+		t.Fatal(err)
+	}
+	ov, err := s.Overview(context.Background())
+	if err != nil {
+		t.Fatalf("Overview() after the fix = %v", err)
+	}
+	if ov.DataDir != dir {
+		t.Errorf("DataDir = %q, want %q", ov.DataDir, dir)
+	}
+	if !strings.Contains(buf.String(), "data folder ready on retry") {
+		t.Errorf("retry not logged:\n%s", buf)
 	}
 }
 

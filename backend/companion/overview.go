@@ -1,9 +1,6 @@
 package companion
 
-import (
-	"context"
-	"fmt"
-)
+import "context"
 
 // AccountStatus is the sidebar's status dot.
 type AccountStatus string
@@ -36,13 +33,18 @@ type Overview struct {
 
 // Overview reports what the app can act as. Until the vault lands, no account
 // can have been added, so the list is empty (never nil: the UI relies on an
-// array).
+// array). After a failed start it tries the data folder again first.
 func (s *Service) Overview(ctx context.Context) (Overview, error) {
 	s.mu.Lock()
+	if s.startErr != nil {
+		if s.startErr = s.prepareLocked(); s.startErr == nil {
+			s.log.InfoContext(ctx, "data folder ready on retry", "data_dir", s.dataDir)
+		}
+	}
 	startErr, dataDir := s.startErr, s.dataDir
 	s.mu.Unlock()
 	if startErr != nil {
-		return Overview{}, fmt.Errorf("the app could not open its data folder (%w); check that the folder exists and belongs to you, then restart the app", startErr)
+		return Overview{}, startErr
 	}
 	return Overview{
 		AppVersion:  Version(),

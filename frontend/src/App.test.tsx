@@ -75,21 +75,40 @@ describe("App", () => {
   });
 
   it("explains a failed start in the app's words and retries on request", async () => {
-    const failure = "the app could not open its data folder (check data folder: permission denied)";
+    const failure = {
+      message: "The app cannot open its data folder.",
+      fix: "A file is in the way at /home/ada/.local/share/fullscript-companion. Move or rename it, then try again.",
+      detail: "data folder /home/ada/.local/share/fullscript-companion is a file, not a folder",
+    };
     let calls = 0;
     const api = fakeApi(() => (++calls === 1 ? Promise.reject(failure) : Promise.resolve(overviewWith())));
     renderApp(api);
 
     const alert = await screen.findByRole("alert");
-    expect(within(alert).getByRole("heading").textContent).toBe("The app could not start properly");
-    expect(alert.textContent).toContain(failure);
+    expect(within(alert).getByRole("heading").textContent).toBe(failure.message);
+    expect(alert.textContent).toContain(failure.fix);
+    // The detail is there for support, folded away.
+    const details = alert.querySelector("details");
+    expect(details?.open).toBe(false);
+    expect(details?.textContent).toContain(failure.detail);
+    // The one thing to do has the focus, so Enter does it.
+    expect(document.activeElement).toBe(within(alert).getByRole("button", { name: "Try again" }));
     // The report is sent from an effect, which React may run after the paint the query saw.
     await waitFor(() => expect(api.frontendReady).toHaveBeenCalledWith(expect.objectContaining({ view: "error" })));
 
-    await userEvent.click(within(alert).getByRole("button", { name: "Try again" }));
+    await userEvent.keyboard("{Enter}");
     expect(await screen.findByRole("heading", { name: "Add your first Fullscript account" })).toBeTruthy();
     expect(api.overview).toHaveBeenCalledTimes(2);
     expect(api.frontendReady).toHaveBeenCalledTimes(1);
+  });
+
+  it("says plainly when the app itself failed", async () => {
+    const api = fakeApi(() => Promise.reject("error parsing arguments: unexpected end of JSON input"));
+    renderApp(api);
+
+    const alert = await screen.findByRole("alert");
+    expect(within(alert).getByRole("heading").textContent).toBe("Something went wrong inside the app.");
+    expect(alert.querySelector("details")?.textContent).toContain("error parsing arguments");
   });
 
   it("lists accounts under their clinics and shows the chosen one in the header", async () => {

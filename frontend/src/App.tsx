@@ -34,7 +34,7 @@ export function App() {
   if (state.status === "loading") {
     content = <LoadingPanel label="Opening your accounts…" />;
   } else if (state.status === "error") {
-    content = <ErrorPanel title="The app could not start properly" message={state.message} onRetry={state.reload} />;
+    content = <ErrorPanel error={state.error} onRetry={state.reload} />;
   } else if (state.overview.accounts.length === 0) {
     content = <WelcomePanel environment={state.overview.environment} />;
   } else if (selected) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { errorMessage, toOverview } from "./companionApi";
+import { toAppError, toOverview } from "./companionApi";
 
 describe("toOverview", () => {
   const base = { appVersion: "v1", environment: "local", dataDir: "/d" };
@@ -20,13 +20,24 @@ describe("toOverview", () => {
   });
 });
 
-describe("errorMessage", () => {
+describe("toAppError", () => {
+  const fault = {
+    message: "Something went wrong inside the app.",
+    fix: "Try again. If it keeps happening, restart the app; the details help support.",
+  };
   it.each([
-    ["a Go error string", "open vault: locked", "open vault: locked"],
-    ["an Error", new Error("boom"), "boom"],
-    ["an empty string", "", "Something went wrong inside the app."],
-    ["something else", { code: 1 }, "Something went wrong inside the app."],
+    [
+      "the Go side's error view",
+      { message: "The app cannot open its data folder.", fix: "Move the file.", detail: "is a file" },
+      { message: "The app cannot open its data folder.", fix: "Move the file.", detail: "is a file" },
+    ],
+    ["a Wails string", "error parsing arguments: bad", { ...fault, detail: "error parsing arguments: bad" }],
+    ["an Error", new Error("boom"), { ...fault, detail: "boom" }],
+    ["an empty string", "", { ...fault, detail: "" }],
+    ["an object of another shape", { code: 1 }, { ...fault, detail: "" }],
+    ["a view with an empty message", { message: "", fix: "", detail: "x" }, { ...fault, detail: "" }],
+    ["null", null, { ...fault, detail: "" }],
   ])("reads %s", (_, err, want) => {
-    expect(errorMessage(err)).toBe(want);
+    expect(toAppError(err)).toEqual(want);
   });
 });

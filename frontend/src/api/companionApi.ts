@@ -45,9 +45,32 @@ export const wailsCompanionApi: CompanionApi = {
   frontendReady: (report) => App.FrontendReady(report),
 };
 
-/** Wails rejects a failed bound call with the Go error's text, not an Error. */
-export function errorMessage(err: unknown): string {
-  if (err instanceof Error) return err.message;
-  if (typeof err === "string" && err !== "") return err;
-  return "Something went wrong inside the app.";
+/** A failure as the practitioner sees it: what happened, what to do, and the detail for support. */
+export interface AppError {
+  message: string;
+  fix: string;
+  detail: string;
+}
+
+const appFault = {
+  message: "Something went wrong inside the app.",
+  fix: "Try again. If it keeps happening, restart the app; the details help support.",
+};
+
+function isErrorView(err: unknown): err is AppError {
+  if (typeof err !== "object" || err === null) return false;
+  const e = err as Record<string, unknown>;
+  return typeof e.message === "string" && e.message !== "" && typeof e.fix === "string" && typeof e.detail === "string";
+}
+
+/**
+ * Reads a rejected bound call. The Go side's ErrorFormatter sends
+ * {message, fix, detail}; Wails itself rejects with a plain string (a bad
+ * argument, say), and code on this side can throw an Error.
+ */
+export function toAppError(err: unknown): AppError {
+  if (isErrorView(err)) return { message: err.message, fix: err.fix, detail: err.detail };
+  if (err instanceof Error) return { ...appFault, detail: err.message };
+  if (typeof err === "string" && err !== "") return { ...appFault, detail: err };
+  return { ...appFault, detail: "" };
 }

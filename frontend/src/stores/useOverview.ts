@@ -1,11 +1,11 @@
 import { useCallback, useEffect, useState } from "react";
 import { useCompanionApi } from "../api/CompanionApiContext";
-import { errorMessage, type Overview } from "../api/companionApi";
+import { toAppError, type AppError, type Overview } from "../api/companionApi";
 
 export type OverviewState =
   | { status: "loading" }
   | { status: "ready"; overview: Overview }
-  | { status: "error"; message: string };
+  | { status: "error"; error: AppError };
 
 /** Loads the overview once, and again on reload(). */
 export function useOverview(): OverviewState & { reload: () => void } {
@@ -18,7 +18,7 @@ export function useOverview(): OverviewState & { reload: () => void } {
     setState({ status: "loading" });
     api.overview().then(
       (overview) => live && setState({ status: "ready", overview }),
-      (err: unknown) => live && setState({ status: "error", message: errorMessage(err) }),
+      (err: unknown) => live && setState({ status: "error", error: toAppError(err) }),
     );
     return () => {
       live = false;
