@@ -49,6 +49,15 @@ func newTestService(t *testing.T, dir string) (*Service, *bytes.Buffer, *time.Ti
 	return s, &buf, &now
 }
 
+// fileAt writes a file where a folder is expected and returns its path.
+func fileAt(t *testing.T, path, content string) string {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
 func TestNewHasNoSideEffects(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "data")
 	New(Options{DataDir: dir})
@@ -107,14 +116,8 @@ func TestStartFailureIsReportedByOverview(t *testing.T) {
 		wantDetail string
 	}{
 		{
-			name: "a file is in the way",
-			dir: func(t *testing.T) string {
-				p := filepath.Join(t.TempDir(), "fullscript-companion")
-				if err := os.WriteFile(p, []byte("x"), 0o600); err != nil {
-					t.Fatal(err)
-				}
-				return p
-			},
+			name:       "a file is in the way",
+			dir:        func(t *testing.T) string { return fileAt(t, filepath.Join(t.TempDir(), "fullscript-companion"), "x") },
 			wantWhat:   "The app cannot open its data folder.",
 			wantFix:    "A file is in the way at ",
 			wantDetail: "is a file, not a folder",
@@ -137,11 +140,7 @@ func TestStartFailureIsReportedByOverview(t *testing.T) {
 		{
 			name: "a file is in the way further up",
 			dir: func(t *testing.T) string {
-				p := filepath.Join(t.TempDir(), "Application Support")
-				if err := os.WriteFile(p, nil, 0o600); err != nil {
-					t.Fatal(err)
-				}
-				return filepath.Join(p, "fullscript-companion")
+				return filepath.Join(fileAt(t, filepath.Join(t.TempDir(), "Application Support"), ""), "fullscript-companion")
 			},
 			wantWhat:   "The app cannot open its data folder.",
 			wantFix:    "Make sure your user account can open ",
@@ -174,11 +173,8 @@ func TestStartFailureIsReportedByOverview(t *testing.T) {
 }
 
 func TestOverviewRetriesAfterTheProblemIsFixed(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "fullscript-companion")
 	const content = "someone's file"
-	if err := os.WriteFile(dir, []byte(content), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	dir := fileAt(t, filepath.Join(t.TempDir(), "fullscript-companion"), content)
 	s, buf, _ := newTestService(t, dir)
 	if err := s.Start(context.Background()); err == nil {
 		t.Fatal("Start() succeeded with a file in the way")
