@@ -7,7 +7,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -56,6 +55,7 @@ type Service struct {
 func New(opts Options) *Service {
 	s := &Service{
 		dataDir:     opts.DataDir,
+		platform:    opts.Platform,
 		environment: opts.Environment,
 		log:         opts.Logger,
 		now:         opts.Now,
@@ -64,12 +64,11 @@ func New(opts Options) *Service {
 		s.environment = DefaultEnvironment
 	}
 	if s.log == nil {
-		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+		s.log = slog.New(slog.DiscardHandler)
 	}
 	if s.now == nil {
 		s.now = time.Now
 	}
-	s.platform = opts.Platform
 	if s.platform.Getenv == nil {
 		s.platform = HostPlatform()
 	}
