@@ -132,3 +132,19 @@ func TestWailsLoggerDropsTrace(t *testing.T) {
 		}
 	}
 }
+
+// The sidebar shows the same icon as the window and the desktop; make icons
+// copies it, and this catches an edit to one copy only.
+func TestSidebarIconMatchesAppIcon(t *testing.T) {
+	source, err := os.ReadFile(filepath.Join("build", "appicon.svg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sidebar, err := os.ReadFile(filepath.Join("frontend", "src", "assets", "app-icon.svg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(source, sidebar) {
+		t.Error("frontend/src/assets/app-icon.svg differs from build/appicon.svg: run make icons")
+	}
+}
