@@ -34,7 +34,8 @@ run: ## Install what is missing, build, and open the app (built-in sandbox)
 	@$(MAKE) build
 	@if [ -z "$${DISPLAY:-}$${WAYLAND_DISPLAY:-}" ]; then \
 	  echo "make run: no display to open the window on (DISPLAY and WAYLAND_DISPLAY are empty)."; \
-	  echo "On a desktop session it opens directly; on a headless machine try: xvfb-run make run"; \
+	  echo "On a desktop session it opens directly. On a headless machine, give it a virtual display:"; \
+	  echo "  apt-get install xvfb xauth && xvfb-run make run"; \
 	  exit 1; \
 	fi
 	./$(BINARY)
