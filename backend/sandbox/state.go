@@ -1,0 +1,257 @@
+package sandbox
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// state is everything the sandbox remembers. Guarded by Sandbox.mu.
+type state struct {
+	clinics  []Clinic
+	users    []User
+	patients []*Patient
+	catalog  []Product
+	labs     []LabTest
+
+	consents map[string]*consentRequest // pending consent pages, by id
+	codes    map[string]*authCode       // by code
+	pairs    []*tokenPair               // in issue order
+	grants   map[string]*sessionGrant   // by secret token
+	dataToks map[string]json.RawMessage // tokenized patients, by data token
+	sessions map[string]*embedSession   // open Embed pages, by session key
+	plans    []*treatmentPlan
+	events   []*embedEvent
+}
+
+func newState(d seedData) *state {
+	st := &state{
+		clinics: d.clinics, users: d.users, catalog: d.catalog, labs: d.labs,
+		consents: map[string]*consentRequest{},
+		codes:    map[string]*authCode{},
+		grants:   map[string]*sessionGrant{},
+		dataToks: map[string]json.RawMessage{},
+		sessions: map[string]*embedSession{},
+	}
+	for i := range d.patients {
+		p := d.patients[i]
+		st.patients = append(st.patients, &p)
+	}
+	return st
+}
+
+type consentRequest struct {
+	ID          string
+	ClientID    string
+	RedirectURI string
+	State       string
+	HasState    bool
+	Challenge   string
+	Method      string
+	ExpiresAt   time.Time
+}
+
+type authCode struct {
+	Code            string     `json:"code"`
+	ClientID        string     `json:"client_id"`
+	RedirectURI     string     `json:"redirect_uri"`
+	UserID          string     `json:"user_id"`
+	ClinicID        string     `json:"clinic_id"`
+	CodeChallenge   string     `json:"code_challenge,omitempty"`
+	ChallengeMethod string     `json:"code_challenge_method,omitempty"`
+	CreatedAt       time.Time  `json:"created_at"`
+	ExpiresAt       time.Time  `json:"expires_at"`
+	UsedAt          *time.Time `json:"used_at"`
+	PairID          string     `json:"pair_id,omitempty"`
+}
+
+// Token pair statuses, as /_sandbox/state reports them.
+const (
+	statusLive    = "live"    // the access token works
+	statusExpired = "expired" // the access token is past its lifetime; the refresh token still works
+	statusRotated = "rotated" // refreshed; this pair works until the new access token is first used
+	statusRevoked = "revoked" // nothing works
+)
+
+// tokenPair is one token response: an access and a refresh token.
+type tokenPair struct {
+	ID            string     `json:"id"`
+	AccessToken   string     `json:"access_token"`
+	RefreshToken  string     `json:"refresh_token"`
+	ClientID      string     `json:"client_id"`
+	UserID        string     `json:"user_id"`
+	UserType      string     `json:"user_type"`
+	ClinicID      string     `json:"clinic_id"`
+	Scope         string     `json:"scope"`
+	CreatedAt     time.Time  `json:"created_at"`
+	ExpiresAt     time.Time  `json:"expires_at"`
+	FirstUsedAt   *time.Time `json:"first_used_at"`
+	Previous      string     `json:"previous_pair_id,omitempty"`
+	RotatedAt     *time.Time `json:"rotated_at"`
+	RevokedAt     *time.Time `json:"revoked_at"`
+	RevokedReason string     `json:"revoked_reason,omitempty"`
+	Status        string     `json:"status"` // filled in for /_sandbox/state
+}
+
+func (p *tokenPair) status(now time.Time) string {
+	switch {
+	case p.RevokedAt != nil:
+		return statusRevoked
+	case p.RotatedAt != nil:
+		return statusRotated
+	case !now.Before(p.ExpiresAt):
+		return statusExpired
+	}
+	return statusLive
+}
+
+func (p *tokenPair) revoke(now time.Time, reason string) {
+	if p.RevokedAt == nil {
+		p.RevokedAt = &now
+		p.RevokedReason = reason
+	}
+}
+
+type sessionGrant struct {
+	ID          string     `json:"id"`
+	SecretToken string     `json:"secret_token"`
+	ClinicID    string     `json:"clinic_id"`
+	UserID      string     `json:"user_id"`
+	UserType    string     `json:"user_type"`
+	ClientID    string     `json:"client_id"`
+	CreatedAt   time.Time  `json:"created_at"`
+	ExpiresAt   time.Time  `json:"expires_at"`
+	ClaimedAt   *time.Time `json:"claimed_at"`
+}
+
+// embedSession is one Embed page that passed its checks.
+type embedSession struct {
+	Key          string
+	Feature      string
+	Entrypoint   string
+	FrameID      string
+	TargetOrigin string
+	ClinicID     string
+	UserID       string
+	UserType     string
+	ClientID     string
+	PatientID    string // chosen patient, once selected or matched
+	Closed       bool   // a plan was activated
+}
+
+type treatmentPlan struct {
+	ID                 string           `json:"id"`
+	ClinicID           string           `json:"clinic_id"`
+	PatientID          string           `json:"patient_id"`
+	PractitionerID     string           `json:"practitioner_id"`
+	State              string           `json:"state"`
+	AvailableAt        time.Time        `json:"available_at"`
+	Recommendations    []recommendation `json:"recommendations"`
+	LabRecommendations []labRec         `json:"lab_recommendations"`
+	CreatedAt          time.Time        `json:"created_at"`
+}
+
+type recommendation struct {
+	VariantID       string `json:"variantId"`
+	Refill          bool   `json:"refill"`
+	UnitsToPurchase int    `json:"unitsToPurchase"`
+	Dosage          dosage `json:"dosage"`
+}
+
+type dosage struct {
+	RecommendedAmount    string `json:"recommendedAmount"`
+	RecommendedFrequency string `json:"recommendedFrequency"`
+	RecommendedDuration  string `json:"recommendedDuration"`
+	Format               string `json:"format"`
+	AdditionalInfo       string `json:"additionalInfo"`
+}
+
+type labRec struct {
+	ID              string    `json:"id"`
+	Name            string    `json:"name"`
+	Instructions    string    `json:"instructions"`
+	RequiresFasting bool      `json:"requiresFasting"`
+	Tests           []labTest `json:"tests"`
+}
+
+type labTest struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// Embed outcomes recorded in the event log.
+const (
+	outcomePosted  = "posted"  // an event was posted to the parent
+	outcomeRefused = "refused" // the page was refused (origin or public key)
+	outcomeInvalid = "invalid_secret_token"
+)
+
+// embedEvent is what the Embed pages did: events posted to the host page,
+// and refusals, so tests and Diagnostics can see what happened.
+type embedEvent struct {
+	ID           string          `json:"id"`
+	Type         string          `json:"type"`
+	Outcome      string          `json:"outcome"`
+	Reason       string          `json:"reason,omitempty"`
+	Feature      string          `json:"feature,omitempty"`
+	FrameID      string          `json:"frame_id,omitempty"`
+	TargetOrigin string          `json:"target_origin,omitempty"`
+	ClinicID     string          `json:"clinic_id,omitempty"`
+	Payload      json.RawMessage `json:"payload,omitempty"`
+	CreatedAt    time.Time       `json:"created_at"`
+}
+
+// Lookups. Callers hold Sandbox.mu.
+
+func (st *state) clinic(id string) (Clinic, bool) {
+	for _, c := range st.clinics {
+		if c.ID == id {
+			return c, true
+		}
+	}
+	return Clinic{}, false
+}
+
+func (st *state) user(id string) (User, bool) {
+	for _, u := range st.users {
+		if u.ID == id {
+			return u, true
+		}
+	}
+	return User{}, false
+}
+
+func (st *state) patient(clinicID, id string) (*Patient, bool) {
+	for _, p := range st.patients {
+		if p.ClinicID == clinicID && p.ID == id {
+			return p, true
+		}
+	}
+	return nil, false
+}
+
+func (st *state) pairByAccess(tok string) *tokenPair {
+	for _, p := range st.pairs {
+		if p.AccessToken == tok {
+			return p
+		}
+	}
+	return nil
+}
+
+func (st *state) pairByRefresh(tok string) *tokenPair {
+	for _, p := range st.pairs {
+		if p.RefreshToken == tok {
+			return p
+		}
+	}
+	return nil
+}
+
+func (st *state) pairByID(id string) *tokenPair {
+	for _, p := range st.pairs {
+		if p.ID == id {
+			return p
+		}
+	}
+	return nil
+}
