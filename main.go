@@ -12,7 +12,9 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 
 	"github.com/wailsapp/wails/v2"
 	"github.com/wailsapp/wails/v2/pkg/logger"
@@ -40,7 +42,11 @@ func main() {
 	// is for this user's eyes only. Process state, not disk: safe before Run.
 	companion.KeepFilesPrivate()
 	if args := os.Args[1:]; cli.Handles(args) {
-		os.Exit(cli.Run(context.Background(), args, cli.IO{Out: os.Stdout, Err: os.Stderr}))
+		// Long-running commands (sandbox) stop cleanly on Ctrl-C or SIGTERM.
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		code := cli.Run(ctx, args, cli.IO{Out: os.Stdout, Err: os.Stderr})
+		stop()
+		os.Exit(code)
 	}
 	log := newLogger(os.Stderr, os.Getenv(logLevelEnv))
 	app := NewApp(companion.New(companion.Options{Logger: log}))

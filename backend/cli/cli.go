@@ -39,6 +39,7 @@ func commands() []command {
 	return []command{
 		{name: "help", summary: "Show this help", run: runHelp},
 		{name: "version", summary: "Print the app's version and platform", run: runVersion},
+		{name: "sandbox", summary: "Run the local Fullscript sandbox (OAuth, REST, Embed) until interrupted", run: runSandbox},
 	}
 }
 
