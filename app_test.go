@@ -42,6 +42,7 @@ func TestWindowSetupHasNoSideEffects(t *testing.T) {
 	root := t.TempDir()
 	t.Setenv("HOME", root)
 	t.Setenv("XDG_DATA_HOME", filepath.Join(root, "data"))
+	t.Setenv("XDG_CONFIG_HOME", filepath.Join(root, "config"))
 	t.Setenv(companion.DataDirEnv, "")
 
 	log := newLogger(&bytes.Buffer{}, "")

@@ -73,7 +73,7 @@ func TestDesktopSmoke(t *testing.T) {
 
 		// The data folder exists and is private, and so is everything WebKit
 		// wrote for the app (its storage and cache hold Fullscript's pages).
-		dataDir := filepath.Join(run.dirs["XDG_DATA_HOME"], "fullscript-companion")
+		dataDir := filepath.Join(run.dirs["XDG_CONFIG_HOME"], "fullscript-companion")
 		if info, err := os.Stat(dataDir); err != nil {
 			t.Errorf("data folder not created: %v", err)
 		} else if info.Mode().Perm() != 0o700 {
@@ -91,7 +91,7 @@ func TestDesktopSmoke(t *testing.T) {
 		if err := os.WriteFile(blocker, []byte(content), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		run := launch(t, binary, display, filepath.Join(artifacts, "app-error.log"), "FULLSCRIPT_COMPANION_DATA_DIR="+blocker)
+		run := launch(t, binary, display, filepath.Join(artifacts, "app-error.log"), "FSC_DATA_DIR="+blocker)
 		if _, view := run.waitReady(); view != "error" {
 			t.Errorf("first screen = %q, want the error state", view)
 		}

@@ -259,7 +259,7 @@ func TestStartResolvesDataDirFromPlatform(t *testing.T) {
 	xdg := t.TempDir()
 	s := New(Options{Platform: Platform{
 		GOOS:    "linux",
-		Getenv:  func(k string) string { return map[string]string{"XDG_DATA_HOME": xdg}[k] },
+		Getenv:  func(k string) string { return map[string]string{"XDG_CONFIG_HOME": xdg}[k] },
 		HomeDir: func() (string, error) { return "/nonexistent", nil },
 	}})
 	if err := s.Start(context.Background()); err != nil {

@@ -9,12 +9,12 @@ import (
 )
 
 // AppDirName is the folder the app keeps its data in, under the platform's
-// per-user data directory.
+// per-user configuration directory (os.UserConfigDir's convention).
 const AppDirName = "fullscript-companion"
 
 // DataDirEnv overrides the data directory (tests, portable installs, several
-// isolated profiles on one machine).
-const DataDirEnv = "FULLSCRIPT_COMPANION_DATA_DIR"
+// isolated profiles on one machine); the CLI's --data-dir overrides both.
+const DataDirEnv = "FSC_DATA_DIR"
 
 // Platform is what data-directory resolution reads from the process, so tests
 // can describe any OS without touching the real environment.
@@ -29,9 +29,11 @@ func HostPlatform() Platform {
 	return Platform{GOOS: runtime.GOOS, Getenv: os.Getenv, HomeDir: os.UserHomeDir}
 }
 
-// DataDir returns the per-user folder for the vault and history, following
-// each platform's convention (XDG on Linux and BSD). It only computes a path;
-// creating it is Start's job, so nothing touches the disk before the app runs.
+// DataDir returns the per-user folder for the vault and history: what
+// os.UserConfigDir gives, computed from p so tests can describe any OS. It
+// is not WebKit's folder (XDG_DATA_HOME on Linux), so the vault is never
+// mixed with website storage. It only computes a path; creating it is
+// Start's job, so nothing touches the disk before the app runs.
 func DataDir(p Platform) (string, error) {
 	if dir := p.Getenv(DataDirEnv); dir != "" {
 		if !filepath.IsAbs(dir) {
@@ -41,10 +43,10 @@ func DataDir(p Platform) (string, error) {
 	}
 	switch p.GOOS {
 	case "windows":
-		if dir := p.Getenv("LocalAppData"); dir != "" {
+		if dir := p.Getenv("AppData"); dir != "" {
 			return filepath.Join(dir, AppDirName), nil
 		}
-		return "", errors.New("LocalAppData is not set: cannot find where to keep app data")
+		return "", errors.New("AppData is not set: cannot find where to keep app data")
 	case "darwin":
 		home, err := homeDir(p)
 		if err != nil {
@@ -52,15 +54,15 @@ func DataDir(p Platform) (string, error) {
 		}
 		return filepath.Join(home, "Library", "Application Support", AppDirName), nil
 	default:
-		// XDG Base Directory spec: a relative XDG_DATA_HOME is invalid and ignored.
-		if dir := p.Getenv("XDG_DATA_HOME"); filepath.IsAbs(dir) {
+		// XDG Base Directory spec: a relative XDG_CONFIG_HOME is invalid and ignored.
+		if dir := p.Getenv("XDG_CONFIG_HOME"); filepath.IsAbs(dir) {
 			return filepath.Join(dir, AppDirName), nil
 		}
 		home, err := homeDir(p)
 		if err != nil {
 			return "", err
 		}
-		return filepath.Join(home, ".local", "share", AppDirName), nil
+		return filepath.Join(home, ".config", AppDirName), nil
 	}
 }
 

@@ -74,8 +74,8 @@ describe("App", () => {
   it("explains a failed start in the app's words and retries on request", async () => {
     const failure = {
       message: "The app cannot open its data folder.",
-      fix: "A file is in the way at /home/ada/.local/share/fullscript-companion. Move or rename it, then try again.",
-      detail: "data folder /home/ada/.local/share/fullscript-companion is a file, not a folder",
+      fix: "A file is in the way at /home/ada/.config/fullscript-companion. Move or rename it, then try again.",
+      detail: "data folder /home/ada/.config/fullscript-companion is a file, not a folder",
     };
     let calls = 0;
     const api = fakeApi(() => (++calls === 1 ? Promise.reject(failure) : Promise.resolve(overviewWith())));
