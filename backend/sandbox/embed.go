@@ -59,11 +59,21 @@ func (s *Sandbox) handleTokenize(w http.ResponseWriter, r *http.Request) {
 		writeValidation(w, []string{`data must be an object of patient fields, e.g. {"data":{"first_name":"Amos"}}`})
 		return
 	}
-	tok := randomStdToken(30)
+	tok := newDataToken()
 	s.mu.Lock()
 	s.st.dataToks[tok] = body.Data
 	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, map[string]string{"data_token": tok})
+}
+
+// newDataToken is opaque standard base64 that always holds '+', '/' and
+// '=' padding, so every run catches a client that does not percent-encode it.
+func newDataToken() string {
+	for {
+		if tok := randomStdToken(31); strings.Contains(tok, "+") && strings.Contains(tok, "/") {
+			return tok
+		}
+	}
 }
 
 // tokenizedPatient is what a data token holds (fullscript-js snake_cases
@@ -80,8 +90,9 @@ type tokenizedPatient struct {
 	Discount      float64 `json:"discount"`
 }
 
-func (t tokenizedPatient) empty() bool {
-	return t.ID == "" && t.FirstName == "" && t.LastName == "" && t.Email == ""
+// hasDetails: something to prefill a new patient with (an id alone is not).
+func (t tokenizedPatient) hasDetails() bool {
+	return t.FirstName != "" || t.LastName != "" || t.Email != ""
 }
 
 // embedQuery is what fullscript-js puts on the iframe URL.
@@ -197,12 +208,14 @@ func (s *Sandbox) openSession(feature string, eq embedQuery, g sessionGrant) (*e
 		Session: sess.Key, Feature: feature, Entrypoint: entry, Clinic: clinic.Name, User: user.Name(), UserType: user.Type,
 		TokenHadPatient: eq.DataToken != "" && eq.DataToken != "null",
 	}
-	if p, ok := s.st.patient(g.ClinicID, tp.ID); ok && tp.ID != "" {
+	if p, ok := s.st.patient(g.ClinicID, tp.ID); ok && tp.ID != "" && !p.Archived {
 		// Matched by id: Fullscript skips the patient step and fires no
 		// patient.selected (reference 5.8).
 		sess.PatientID = p.ID
 		v.Matched = patientChoice{ID: p.ID, Label: p.FirstName + " " + p.LastName, Detail: p.Email}
-	} else if !tp.empty() {
+	} else if tp.ID != "" && !tp.hasDetails() {
+		v.UnknownID = tp.ID
+	} else if tp.hasDetails() {
 		v.NewPatient = &PatientInput{FirstName: tp.FirstName, LastName: tp.LastName, Email: tp.Email,
 			DateOfBirth: tp.DateOfBirth, Gender: sexOf(tp), MobileNumber: tp.MobileNumber, Discount: tp.Discount}
 		for _, p := range s.st.patients {

@@ -299,3 +299,31 @@ func TestEmbedStaffPicksThePractitioner(t *testing.T) {
 		t.Errorf("unknown session: %d", r.status)
 	}
 }
+
+func TestEmbedUnknownPatientIDIsSaidNotBlank(t *testing.T) {
+	e := newEnv(t, Config{AutoApprove: true, AllowOrigins: []string{hostOrigin}})
+	tok := e.signIn("")
+	dt := e.tokenize(hostOrigin, map[string]any{"id": "no-such-patient"}).json(t)["data_token"].(string)
+	html, _ := e.embedPage("/api/embeddable/session/treatment_plans/new", e.grant(tok.access), dt, "")
+	if !strings.Contains(html, "No patient in this clinic has the id your app sent (no-such-patient)") {
+		t.Error("an unknown patient id is not explained")
+	}
+	if strings.Contains(html, `value="new"`) {
+		t.Error("an id alone is offered as a blank new patient")
+	}
+}
+
+func TestDoubleSlashPathsAreNotFound(t *testing.T) {
+	e := newEnv(t, Config{})
+	if r := e.get("//api/embeddable/session/treatment_plans/new", ""); r.status != 404 {
+		t.Errorf("//api/...: %d, want 404 (a base URL with a trailing slash must fail visibly)", r.status)
+	}
+}
+
+func TestDataTokensAlwaysNeedEncoding(t *testing.T) {
+	for range 200 {
+		if tok := newDataToken(); !strings.Contains(tok, "+") || !strings.Contains(tok, "/") || !strings.HasSuffix(tok, "=") {
+			t.Fatalf("data token %q lacks '+', '/' or '='", tok)
+		}
+	}
+}

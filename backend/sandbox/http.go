@@ -24,6 +24,13 @@ func (s *Sandbox) withRequestID(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := newUUID()
 		w.Header().Set(RequestIDHeader, id)
+		// ServeMux would redirect "//api/..." to the clean path, hiding a
+		// client whose base URL ends in a slash (fullscript-js's domain
+		// must not): answer 404 as a strict server would.
+		if strings.Contains(r.URL.Path, "//") {
+			writeStatusError(w, http.StatusNotFound)
+			return
+		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey, id)))
 	})
 }

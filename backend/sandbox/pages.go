@@ -100,6 +100,7 @@ type embedView struct {
 	UserType        string
 	TokenHadPatient bool
 	Matched         patientChoice
+	UnknownID       string // the app sent only an id, and no patient has it
 	NewPatient      *PatientInput
 	Suggestions     []patientChoice
 	Patients        []patientChoice
