@@ -39,6 +39,8 @@ export default defineConfig({
     emptyOutDir: true,
   },
   test: {
+    // Unit tests only; the real-browser tests (e2e/) have their own config.
+    include: ["src/**/*.{test,spec}.{ts,tsx}"],
     environment: "jsdom",
     setupFiles: ["./src/test/setup.ts"],
     restoreMocks: true,
