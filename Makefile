@@ -22,7 +22,7 @@ FRONTEND_SOURCES := $(shell find frontend/src frontend/public -type f) frontend/
 NODE_MODULES     := frontend/node_modules/.package-lock.json
 
 # make test runs these in order and prints one line per step at the end.
-TEST_STEPS := vet go-test frontend-typecheck frontend-test smoke
+TEST_STEPS := vet go-test frontend-typecheck frontend-test smoke browser
 
 .PHONY: help run build deps test $(TEST_STEPS) dev icons clean
 
@@ -74,8 +74,15 @@ vet: ## go vet and gofmt; also without cgo, which proves no WebKit headers are n
 	@unformatted=$$(gofmt -l $$(find . -name '*.go' -not -path './frontend/*')); \
 	if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 
-go-test: ## Go tests with the race detector
-	go test -race -count=1 ./...
+# The vault's keyring test needs a Secret Service: give the tests a private
+# D-Bus session with an unlocked gnome-keyring when the machine has one.
+go-test: ## Go tests with the race detector (in a throwaway keyring session when possible)
+	@if command -v dbus-run-session >/dev/null && command -v gnome-keyring-daemon >/dev/null; then \
+	  dbus-run-session -- sh -c 'echo -n test | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1; exec go test -race -count=1 ./...'; \
+	else \
+	  echo "go-test: no dbus-run-session/gnome-keyring: the real-keyring test will skip (make deps installs them)"; \
+	  go test -race -count=1 ./...; \
+	fi
 
 frontend-typecheck: $(NODE_MODULES) ## TypeScript, strict
 	cd frontend && npm run --silent typecheck
@@ -85,6 +92,9 @@ frontend-test: $(NODE_MODULES) ## Vitest
 
 smoke: $(BINARY) ## The real app in a real window under Xvfb, with a screenshot
 	go test -tags smoke -count=1 -run TestDesktopSmoke -v .
+
+browser: $(BINARY) $(NODE_MODULES) ## The real fullscript-js in headless Chromium against the sandbox
+	cd frontend && FSC_BINARY=$(CURDIR)/$(BINARY) npm run --silent test:browser
 
 dev: $(NODE_MODULES) ## Live-reloading development window (wails dev)
 	$(WAILS) dev -m -tags $(BUILD_TAGS)
