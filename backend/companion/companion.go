@@ -9,12 +9,23 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
 	"sync"
 	"time"
+
+	"fullscript-companion/backend/store"
+	"fullscript-companion/backend/vault"
 )
+
+// DBFileName is the vault's SQLite file in the data folder.
+const DBFileName = "companion.db"
+
+// KeyringEnv set to "off" keeps the data key in a file instead of the OS
+// keyring (machines whose keyring misbehaves); read by the front doors.
+const KeyringEnv = "FSC_KEYRING"
 
 // DefaultEnvironment is the built-in Fullscript sandbox, so the app runs and
 // can be tried with no Fullscript account at all.
@@ -33,6 +44,12 @@ type Options struct {
 	Logger      *slog.Logger
 	// Now is the clock; tests pin it.
 	Now func() time.Time
+	// KeyringOff keeps a new data key in a file, not the OS keyring.
+	KeyringOff bool
+	// Keyring replaces the OS keyring (tests); nil means the real one.
+	Keyring vault.Keyring
+	// HTTPClient calls Fullscript; nil means one with a 30 s timeout.
+	HTTPClient *http.Client
 }
 
 // Service is the app's core. It is safe for concurrent use: Wails calls bound
@@ -42,12 +59,19 @@ type Service struct {
 	environment string
 	log         *slog.Logger
 	now         func() time.Time
+	http        *http.Client
+	keyringOff  bool
+	keyring     vault.Keyring
+	hook        string // FULLSCRIPT_COMPANION_TEST_HOOK, see tokens.go
+	locks       accountLocks
 
-	mu       sync.Mutex
-	dataDir  string
-	started  time.Time
-	startErr error
-	ready    bool
+	mu            sync.Mutex
+	dataDir       string
+	started       time.Time
+	startErr      error
+	frontendReady bool
+	vault         *vault.Vault
+	store         *store.Store
 }
 
 // New builds a Service. It has no side effects: Wails runs main() during
@@ -59,6 +83,9 @@ func New(opts Options) *Service {
 		environment: opts.Environment,
 		log:         opts.Logger,
 		now:         opts.Now,
+		http:        opts.HTTPClient,
+		keyringOff:  opts.KeyringOff,
+		keyring:     opts.Keyring,
 	}
 	if s.environment == "" {
 		s.environment = DefaultEnvironment
@@ -72,17 +99,21 @@ func New(opts Options) *Service {
 	if s.platform.Getenv == nil {
 		s.platform = HostPlatform()
 	}
+	if s.http == nil {
+		s.http = &http.Client{Timeout: 30 * time.Second}
+	}
+	s.hook = s.platform.Getenv(TestHookEnv)
 	return s
 }
 
-// Start prepares the data directory. A failure does not stop the window from
+// Start prepares the data directory and opens the vault. A failure does not stop the window from
 // opening: it is kept and reported by Overview, where the practitioner sees it
 // with what to do, instead of a window that never appears.
 func (s *Service) Start(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.started = s.now()
-	s.startErr = s.prepareLocked()
+	s.startErr = s.prepareLocked(ctx)
 	if s.startErr != nil {
 		s.log.ErrorContext(ctx, "start", "err", s.startErr)
 		return s.startErr
@@ -91,10 +122,10 @@ func (s *Service) Start(ctx context.Context) error {
 	return nil
 }
 
-// prepareLocked finds and readies the data folder. Overview calls it again
-// after a failed start, so "Try again" works once the practitioner has
-// fixed what was wrong, without a restart.
-func (s *Service) prepareLocked() error {
+// prepareLocked finds and readies the data folder and opens the vault.
+// Overview calls it again after a failed start, so "Try again" works once
+// the practitioner has fixed what was wrong, without a restart.
+func (s *Service) prepareLocked(ctx context.Context) error {
 	if s.dataDir == "" {
 		dir, err := DataDir(s.platform)
 		if err != nil {
@@ -106,11 +137,67 @@ func (s *Service) prepareLocked() error {
 		}
 		s.dataDir = dir
 	}
-	return ensurePrivateDir(s.dataDir, s.log)
+	if err := ensurePrivateDir(s.dataDir, s.log); err != nil {
+		return err
+	}
+	return s.openVaultLocked(ctx)
+}
+
+// openVaultLocked opens the data key and the database, once.
+func (s *Service) openVaultLocked(ctx context.Context) error {
+	if s.store != nil {
+		return nil
+	}
+	v, err := vault.Open(ctx, vault.Options{Dir: s.dataDir, Keyring: s.keyring, NoKeyring: s.keyringOff, Logger: s.log.With("component", "vault")})
+	switch {
+	case errors.Is(err, vault.ErrKeyUnavailable):
+		return &Problem{
+			What: "The OS keyring that holds the app's key is not answering.",
+			Fix:  "Unlock your keyring (sign in to your desktop session), then try again.",
+			Err:  err,
+		}
+	case errors.Is(err, vault.ErrKeyLost):
+		return &Problem{
+			What: "The key that protects your saved sign-ins is missing, so they cannot be read.",
+			Fix:  "Restore the key (the OS keyring entry or " + filepath.Join(s.dataDir, "data.key") + ") from a backup, or move " + filepath.Join(s.dataDir, DBFileName) + " away and sign in again.",
+			Err:  err,
+		}
+	case err != nil:
+		return &Problem{What: "The app cannot open its key.", Fix: "Try again. If it keeps happening, the details help support.", Err: err}
+	}
+	st, err := store.Open(ctx, filepath.Join(s.dataDir, DBFileName), v)
+	if errors.Is(err, store.ErrSchemaTooNew) {
+		return &Problem{What: "Your saved sign-ins were written by a newer version of the app.", Fix: "Install the newer version again.", Err: err}
+	}
+	if err != nil {
+		return &Problem{What: "The app cannot open its saved sign-ins.", Fix: "Try again. If it keeps happening, the details help support.", Err: err}
+	}
+	s.vault, s.store = v, st
+	return nil
+}
+
+// ready returns the store, retrying a failed start first.
+func (s *Service) ready(ctx context.Context) (*store.Store, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.store == nil {
+		if s.startErr = s.prepareLocked(ctx); s.startErr != nil {
+			return nil, s.startErr
+		}
+	}
+	return s.store, nil
 }
 
 // Shutdown is called once when the window closes or the process is asked to stop.
 func (s *Service) Shutdown(ctx context.Context) {
+	s.mu.Lock()
+	if s.store != nil {
+		if err := s.store.Close(); err != nil {
+			s.log.WarnContext(ctx, "close the vault", "err", err)
+		}
+		s.store = nil
+	}
+	s.mu.Unlock()
 	s.log.InfoContext(ctx, "shutdown complete")
 }
 

@@ -45,6 +45,8 @@ func newTestService(t *testing.T, dir string) (*Service, *bytes.Buffer, *time.Ti
 		},
 		Logger: slog.New(slog.NewJSONHandler(&buf, nil)),
 		Now:    func() time.Time { return now },
+		// Tests never touch the developer's keyring.
+		KeyringOff: true,
 	})
 	return s, &buf, &now
 }
@@ -257,7 +259,7 @@ func TestFrontendReadyLogsFirstRenderOnce(t *testing.T) {
 
 func TestStartResolvesDataDirFromPlatform(t *testing.T) {
 	xdg := t.TempDir()
-	s := New(Options{Platform: Platform{
+	s := New(Options{KeyringOff: true, Platform: Platform{
 		GOOS:    "linux",
 		Getenv:  func(k string) string { return map[string]string{"XDG_CONFIG_HOME": xdg}[k] },
 		HomeDir: func() (string, error) { return "/nonexistent", nil },

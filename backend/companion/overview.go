@@ -31,13 +31,13 @@ type Overview struct {
 	Accounts    []Account `json:"accounts"`
 }
 
-// Overview reports what the app can act as. Until the vault lands, no account
-// can have been added, so the list is empty (never nil: the UI relies on an
-// array). After a failed start it tries the data folder again first.
+// Overview reports what the app can act as: the accounts in the vault (never
+// nil: the UI relies on an array). After a failed start it tries the data
+// folder and the vault again first. It needs no network.
 func (s *Service) Overview(ctx context.Context) (Overview, error) {
 	s.mu.Lock()
 	if s.startErr != nil {
-		if s.startErr = s.prepareLocked(); s.startErr == nil {
+		if s.startErr = s.prepareLocked(ctx); s.startErr == nil {
 			s.log.InfoContext(ctx, "data folder ready on retry", "data_dir", s.dataDir)
 		}
 	}
@@ -46,10 +46,28 @@ func (s *Service) Overview(ctx context.Context) (Overview, error) {
 	if startErr != nil {
 		return Overview{}, startErr
 	}
-	return Overview{
-		AppVersion:  Version(),
-		Environment: s.environment,
-		DataDir:     dataDir,
-		Accounts:    []Account{},
-	}, nil
+	report, err := s.Accounts(ctx)
+	if err != nil {
+		return Overview{}, err
+	}
+	ov := Overview{AppVersion: Version(), Environment: s.environment, DataDir: dataDir, Accounts: []Account{}}
+	for _, a := range report.Accounts {
+		ov.Accounts = append(ov.Accounts, Account{
+			ID: a.ID, Environment: a.Env, ClinicID: a.ClinicID, ClinicName: a.ClinicName,
+			UserName: firstSet(a.Label, a.UserName, a.UserType), Role: a.UserType, Status: uiStatus(a.Status),
+		})
+	}
+	return ov, nil
+}
+
+// uiStatus is the sidebar's dot: an expired access token is not a problem
+// (the next use refreshes it), so it shows like one about to expire.
+func uiStatus(status string) AccountStatus {
+	switch status {
+	case StatusNeedsSignIn:
+		return AccountNeedsSignIn
+	case StatusExpiring, StatusExpired:
+		return AccountExpiring
+	}
+	return AccountValid
 }

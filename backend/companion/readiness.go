@@ -22,8 +22,8 @@ type FrontendReport struct {
 // the webview reloaded.
 func (s *Service) FrontendReady(ctx context.Context, r FrontendReport) {
 	s.mu.Lock()
-	first := !s.ready
-	s.ready = true
+	first := !s.frontendReady
+	s.frontendReady = true
 	var since time.Duration
 	if !s.started.IsZero() {
 		since = s.now().Sub(s.started)

@@ -1,0 +1,207 @@
+package companion
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"fullscript-companion/backend/store"
+)
+
+// RefreshMargin: an access token this close to expiring is refreshed
+// before use, and the account shows as expiring.
+const RefreshMargin = 5 * time.Minute
+
+// Token statuses, as `accounts` prints them.
+const (
+	StatusValid       = "valid"
+	StatusExpiring    = "expiring"
+	StatusExpired     = "expired" // the access token ran out; the next use refreshes it
+	StatusNeedsSignIn = "needs_sign_in"
+)
+
+// AccountInfo is one account as the CLI and the window list it. It never
+// holds a token.
+type AccountInfo struct {
+	ID              string     `json:"id"`
+	Env             string     `json:"env"`
+	ClinicID        string     `json:"clinic_id"`
+	ClinicName      string     `json:"clinic_name"`
+	UserID          string     `json:"user_id"`
+	UserType        string     `json:"user_type"`
+	UserName        string     `json:"user_name"`
+	Label           string     `json:"label"`
+	Default         bool       `json:"default"`
+	Status          string     `json:"status"`
+	StatusReason    string     `json:"status_reason,omitempty"`
+	AccessExpiresAt *time.Time `json:"access_expires_at"`
+	LastRefreshedAt *time.Time `json:"last_refreshed_at"`
+}
+
+// Name is how messages name the account: its label, else person at clinic.
+func (a AccountInfo) Name() string {
+	who := a.UserName
+	if who == "" {
+		who = a.UserType
+	}
+	name := who + " at " + a.ClinicName
+	if a.Label != "" {
+		name = a.Label + " (" + name + ")"
+	}
+	return name
+}
+
+// AccountsReport is everything `accounts` shows; it needs no network.
+type AccountsReport struct {
+	KeyStorage      string        `json:"key_storage"`
+	KeyStorageNote  string        `json:"key_storage_note,omitempty"`
+	DataDir         string        `json:"data_dir"`
+	Accounts        []AccountInfo `json:"accounts"`
+	PendingSignOuts int           `json:"pending_sign_outs"`
+}
+
+func (s *Service) accountInfo(v store.AccountView) AccountInfo {
+	a := AccountInfo{
+		ID: v.ID, Env: v.Environment, ClinicID: v.ClinicID, ClinicName: v.ClinicName,
+		UserID: v.UserID, UserType: v.UserType, UserName: v.UserName, Label: v.Label, Default: v.IsDefault,
+		StatusReason: v.StatusReason, LastRefreshedAt: v.Token.LastRefreshedAt,
+	}
+	if v.Token.Present {
+		exp := v.Token.AccessExpiresAt
+		a.AccessExpiresAt = &exp
+	}
+	now := s.now()
+	switch {
+	case v.Status == store.StatusNeedsSignIn || !v.Token.Present:
+		a.Status = StatusNeedsSignIn
+	case !now.Before(v.Token.AccessExpiresAt):
+		a.Status = StatusExpired
+	case !now.Add(refreshMargin(v.Token.IssuedAt, v.Token.AccessExpiresAt)).Before(v.Token.AccessExpiresAt):
+		a.Status = StatusExpiring
+	default:
+		a.Status = StatusValid
+	}
+	return a
+}
+
+// Accounts lists every account and where the data key lives. Offline.
+func (s *Service) Accounts(ctx context.Context) (AccountsReport, error) {
+	st, err := s.ready(ctx)
+	if err != nil {
+		return AccountsReport{}, err
+	}
+	views, err := st.Accounts(ctx)
+	if err != nil {
+		return AccountsReport{}, fmt.Errorf("list accounts: %w", err)
+	}
+	pending, err := st.PendingRevocations(ctx)
+	if err != nil {
+		return AccountsReport{}, fmt.Errorf("list pending sign-outs: %w", err)
+	}
+	s.mu.Lock()
+	r := AccountsReport{KeyStorage: string(s.vault.Storage()), KeyStorageNote: s.vault.Note(), DataDir: s.dataDir, Accounts: []AccountInfo{}, PendingSignOuts: len(pending)}
+	s.mu.Unlock()
+	for _, v := range views {
+		r.Accounts = append(r.Accounts, s.accountInfo(v))
+	}
+	return r, nil
+}
+
+// FindAccount resolves what a person typed: an id, a label, or a clinic
+// name (case-insensitive; a unique prefix of an id works too).
+func (s *Service) FindAccount(ctx context.Context, ref string) (AccountInfo, error) {
+	ref = strings.TrimSpace(ref)
+	r, err := s.Accounts(ctx)
+	if err != nil {
+		return AccountInfo{}, err
+	}
+	if ref == "" {
+		return AccountInfo{}, &Problem{What: "No account was named.", Fix: "Name one by its id, its label or its clinic (see `fullscript-companion accounts`).", Err: ErrNoAccount}
+	}
+	matchers := []func(AccountInfo) bool{
+		func(a AccountInfo) bool { return a.ID == ref },
+		func(a AccountInfo) bool { return a.Label != "" && strings.EqualFold(a.Label, ref) },
+		func(a AccountInfo) bool { return strings.EqualFold(a.ClinicName, ref) },
+		func(a AccountInfo) bool { return len(ref) >= 4 && strings.HasPrefix(a.ID, ref) },
+	}
+	for _, match := range matchers {
+		var hits []AccountInfo
+		for _, a := range r.Accounts {
+			if match(a) {
+				hits = append(hits, a)
+			}
+		}
+		switch len(hits) {
+		case 0:
+			continue
+		case 1:
+			return hits[0], nil
+		default:
+			var names []string
+			for _, h := range hits {
+				names = append(names, h.ID+" ("+h.Name()+")")
+			}
+			sort.Strings(names)
+			return AccountInfo{}, &Problem{
+				What: fmt.Sprintf("%q matches %d accounts: %s.", ref, len(hits), strings.Join(names, "; ")),
+				Fix:  "Name the account by its id, or give each a label.",
+				Err:  ErrAmbiguousAccount,
+			}
+		}
+	}
+	return AccountInfo{}, &Problem{
+		What: fmt.Sprintf("No account matches %q.", ref),
+		Fix:  "See the accounts with `fullscript-companion accounts`, or sign in with `fullscript-companion login`.",
+		Err:  ErrNoAccount,
+	}
+}
+
+// RenameAccount sets an account's label ("" removes it).
+func (s *Service) RenameAccount(ctx context.Context, accountID, label string) (AccountInfo, error) {
+	st, err := s.ready(ctx)
+	if err != nil {
+		return AccountInfo{}, err
+	}
+	if err := st.Rename(ctx, accountID, label); err != nil {
+		if errors.Is(err, store.ErrLabelTooLong) {
+			return AccountInfo{}, &Problem{What: "That name is too long.", Fix: fmt.Sprintf("Use at most %d characters.", store.MaxLabelLen), Err: fmt.Errorf("%w: %w", ErrUsage, err)}
+		}
+		return AccountInfo{}, s.accountErr(err, "rename account")
+	}
+	return s.account(ctx, accountID)
+}
+
+// SetDefaultAccount makes an account the one the app opens on.
+func (s *Service) SetDefaultAccount(ctx context.Context, accountID string) (AccountInfo, error) {
+	st, err := s.ready(ctx)
+	if err != nil {
+		return AccountInfo{}, err
+	}
+	if err := st.SetDefault(ctx, accountID); err != nil {
+		return AccountInfo{}, s.accountErr(err, "set default account")
+	}
+	return s.account(ctx, accountID)
+}
+
+func (s *Service) account(ctx context.Context, id string) (AccountInfo, error) {
+	st, err := s.ready(ctx)
+	if err != nil {
+		return AccountInfo{}, err
+	}
+	v, err := st.Account(ctx, id)
+	if err != nil {
+		return AccountInfo{}, s.accountErr(err, "read account")
+	}
+	return s.accountInfo(v), nil
+}
+
+// accountErr turns the store's not-found into ErrNoAccount.
+func (s *Service) accountErr(err error, doing string) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return &Problem{What: "That account is not on this computer any more.", Fix: "Refresh the list of accounts.", Err: fmt.Errorf("%s: %w: %w", doing, ErrNoAccount, err)}
+	}
+	return fmt.Errorf("%s: %w", doing, err)
+}

@@ -1,0 +1,170 @@
+package companion
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"fullscript-companion/backend/auth"
+	"fullscript-companion/backend/fullscript"
+)
+
+// Environment variables that configure the real Fullscript environments
+// (us, ca, us-snd, ca-snd, custom). The local sandbox publishes its own
+// credentials, so they do not apply to it.
+const (
+	EnvVarClientID     = "FULLSCRIPT_CLIENT_ID"
+	EnvVarClientSecret = "FULLSCRIPT_CLIENT_SECRET"
+	EnvVarPublicKey    = "FULLSCRIPT_PUBLIC_KEY"
+	EnvVarRedirectURI  = "FULLSCRIPT_REDIRECT_URI"
+	EnvVarSandboxURL   = "FULLSCRIPT_SANDBOX_URL"
+)
+
+// DefaultSandboxURL is where `fullscript-companion sandbox` listens by default.
+const DefaultSandboxURL = "http://127.0.0.1:8787"
+
+// urlFields are the per-environment URLs a setting or an environment
+// variable can override (custom needs them all).
+var urlFields = []struct {
+	key, envVar string
+	field       func(*fullscript.Environment) *string
+}{
+	{"api_base", "FULLSCRIPT_API_BASE", func(e *fullscript.Environment) *string { return &e.APIBase }},
+	{"authorize_url", "FULLSCRIPT_AUTHORIZE_URL", func(e *fullscript.Environment) *string { return &e.AuthorizeURL }},
+	{"token_url", "FULLSCRIPT_TOKEN_URL", func(e *fullscript.Environment) *string { return &e.TokenURL }},
+	{"revoke_url", "FULLSCRIPT_REVOKE_URL", func(e *fullscript.Environment) *string { return &e.RevokeURL }},
+	{"embed_domain", "FULLSCRIPT_EMBED_DOMAIN", func(e *fullscript.Environment) *string { return &e.EmbedDomain }},
+	{"embed_env", "FULLSCRIPT_EMBED_ENV", func(e *fullscript.Environment) *string { return &e.EmbedEnv }},
+}
+
+// settingKey names a per-environment setting, e.g. env.us-snd.client_id.
+func settingKey(env, field string) string { return "env." + env + "." + field }
+
+// ConnectionOverrides are what one command's flags say; they win over
+// environment variables and settings.
+type ConnectionOverrides struct {
+	ClientID    string
+	PublicKey   string
+	RedirectURI string
+	SandboxURL  string // local only
+}
+
+// Connection is everything needed to talk to one Fullscript environment.
+// It holds the client secret: it never leaves the Go side.
+type Connection struct {
+	Env          fullscript.Environment
+	ClientID     string
+	ClientSecret string
+	PublicKey    string
+	RedirectURI  string
+	SandboxURL   string // local only: where its settings came from
+}
+
+func (c Connection) authConfig(hc *http.Client, s *Service) auth.Config {
+	return auth.Config{
+		ClientID: c.ClientID, ClientSecret: c.ClientSecret,
+		AuthorizeURL: c.Env.AuthorizeURL, TokenURL: c.Env.TokenURL, RevokeURL: c.Env.RevokeURL,
+		RedirectURI: c.RedirectURI, HTTPClient: hc, Logger: s.log.With("component", "auth"),
+	}
+}
+
+func (c Connection) api(hc *http.Client, s *Service) *fullscript.Client {
+	return &fullscript.Client{APIBase: c.Env.APIBase, HTTP: hc, UserAgent: "fullscript-companion/" + Version(), Logger: s.log.With("component", "fullscript")}
+}
+
+// firstSet returns the first non-empty value.
+func firstSet(vals ...string) string {
+	for _, v := range vals {
+		if v = strings.TrimSpace(v); v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// connection resolves an environment: flags, then environment variables,
+// then settings, then the environment's defaults (for local: what the
+// running sandbox publishes).
+func (s *Service) connection(ctx context.Context, envName string, ov ConnectionOverrides) (Connection, error) {
+	st, err := s.ready(ctx)
+	if err != nil {
+		return Connection{}, err
+	}
+	setting := func(field string) string {
+		v, _, err := st.Setting(ctx, settingKey(envName, field))
+		if err != nil {
+			s.log.Warn("read setting", "key", settingKey(envName, field), "err", err)
+		}
+		return v
+	}
+	getenv := s.platform.Getenv
+	if envName == fullscript.EnvLocal {
+		url := firstSet(ov.SandboxURL, getenv(EnvVarSandboxURL), setting("sandbox_url"), DefaultSandboxURL)
+		info, err := fullscript.FetchSandboxInfo(ctx, s.http, url)
+		if err != nil {
+			return Connection{}, &Problem{
+				What: "The built-in Fullscript sandbox is not answering at " + url + ".",
+				Fix:  "Start it with `fullscript-companion sandbox`, or give its address with --sandbox-url.",
+				Err:  fmt.Errorf("%w: %w", ErrOffline, err),
+			}
+		}
+		return Connection{
+			Env: info.Environment(), ClientID: info.ClientID, ClientSecret: info.ClientSecret, PublicKey: info.PublicKey,
+			RedirectURI: firstSet(ov.RedirectURI, setting("redirect_uri"), info.RedirectURI), SandboxURL: url,
+		}, nil
+	}
+
+	env, known := fullscript.KnownEnvironment(envName)
+	if !known && envName != fullscript.EnvCustom {
+		return Connection{}, &Problem{
+			What: fmt.Sprintf("%q is not a Fullscript environment.", envName),
+			Fix:  "Use one of: " + strings.Join(fullscript.EnvironmentNames(), ", ") + ".",
+			Err:  fmt.Errorf("%w: unknown environment %q", ErrUsage, envName),
+		}
+	}
+	env.Name = envName
+	for _, f := range urlFields {
+		if v := firstSet(getenv(f.envVar), setting(f.key)); v != "" {
+			*f.field(&env) = v
+		}
+	}
+	if err := env.Validate(); err != nil {
+		return Connection{}, &Problem{
+			What: fmt.Sprintf("The %s environment's addresses are not usable.", envName),
+			Fix:  "Check the environment's URLs in Settings (or the FULLSCRIPT_API_BASE, ..._URL variables).",
+			Err:  fmt.Errorf("%w: %w", ErrUsage, err),
+		}
+	}
+	c := Connection{
+		Env:          env,
+		ClientID:     firstSet(ov.ClientID, getenv(EnvVarClientID), setting("client_id")),
+		ClientSecret: firstSet(getenv(EnvVarClientSecret), setting("client_secret")),
+		PublicKey:    firstSet(ov.PublicKey, getenv(EnvVarPublicKey), setting("public_key")),
+		RedirectURI:  firstSet(ov.RedirectURI, getenv(EnvVarRedirectURI), setting("redirect_uri")),
+	}
+	switch {
+	case c.ClientID == "":
+		return Connection{}, missingSetting(envName, "client id", "--client-id", EnvVarClientID)
+	case c.ClientSecret == "":
+		// Never a flag: a secret on a command line is visible to every user in ps.
+		return Connection{}, missingSetting(envName, "client secret", "", EnvVarClientSecret)
+	case c.RedirectURI == "":
+		return Connection{}, missingSetting(envName, "redirect URI (the one registered for your app at Fullscript)", "--redirect-uri", EnvVarRedirectURI)
+	}
+	return c, nil
+}
+
+// missingSetting says which setting is missing and every place to set it.
+func missingSetting(env, what, flag, envVar string) error {
+	where := "in Settings"
+	if flag != "" {
+		where += ", with " + flag
+	}
+	where += ", or in the " + envVar + " environment variable"
+	return &Problem{
+		What: fmt.Sprintf("No %s is set for the %s environment.", what, env),
+		Fix:  "Set it " + where + ".",
+		Err:  fmt.Errorf("%w: %s missing for %s", ErrUsage, what, env),
+	}
+}
