@@ -49,7 +49,10 @@ func main() {
 		os.Exit(code)
 	}
 	log := newLogger(os.Stderr, os.Getenv(logLevelEnv))
-	app := NewApp(companion.New(companion.Options{Logger: log}))
+	app := NewApp(companion.New(companion.Options{
+		Logger:     log,
+		KeyringOff: strings.EqualFold(os.Getenv(companion.KeyringEnv), "off"),
+	}))
 	if err := wails.Run(appOptions(app, log)); err != nil {
 		log.Error("run window", "err", err)
 		os.Exit(1)

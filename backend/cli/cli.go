@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"fullscript-companion/backend/companion"
 )
 
 // IO is where a command writes. Tests pass buffers.
@@ -18,11 +20,14 @@ type IO struct {
 	Err io.Writer
 }
 
-// Exit codes, so scripts can tell a usage mistake from a failure.
+// Exit codes, so scripts can tell what went wrong without reading text.
 const (
-	ExitOK    = 0
-	ExitError = 1
-	ExitUsage = 2
+	ExitOK          = 0
+	ExitError       = 1 // anything else; the message says what
+	ExitUsage       = 2 // a mistake in the command or a setting
+	ExitNeedsSignIn = 3 // the account must sign in again (login)
+	ExitOffline     = 4 // Fullscript (or the local sandbox) cannot be reached
+	ExitNoAccount   = 5 // no account, or several, match the name given
 )
 
 // command is one subcommand.
@@ -39,6 +44,11 @@ func commands() []command {
 	return []command{
 		{name: "help", summary: "Show this help", run: runHelp},
 		{name: "version", summary: "Print the app's version and platform", run: runVersion},
+		{name: "login", summary: "Sign in to Fullscript in the browser and store the account", run: runLogin},
+		{name: "accounts", summary: "List the stored accounts and their status (works offline)", run: runAccounts},
+		{name: "refresh", summary: "Refresh an account's sign-in now", run: runRefresh},
+		{name: "grant", summary: "Print a fresh single-use session grant for Fullscript.js", run: runGrant},
+		{name: "signout", summary: "Sign an account out (revoked at Fullscript, or queued while offline)", run: runSignOut},
 		{name: "sandbox", summary: "Run the local Fullscript sandbox (OAuth, REST, Embed) until interrupted", run: runSandbox},
 	}
 }
@@ -88,11 +98,39 @@ func Run(ctx context.Context, args []string, io IO) int {
 		return ExitUsage
 	}
 	if err := cmd.run(ctx, io, args[1:]); err != nil {
-		fmt.Fprintf(io.Err, "fullscript-companion %s: %v\n", cmd.name, err)
-		if errors.Is(err, errUsage) {
-			return ExitUsage
-		}
-		return ExitError
+		printError(io, cmd.name, err)
+		return exitCode(err)
 	}
 	return ExitOK
+}
+
+// printError says what happened and what to do; the technical detail
+// follows for support (it never holds a token or secret).
+func printError(io IO, name string, err error) {
+	var p *companion.Problem
+	if !errors.As(err, &p) {
+		fmt.Fprintf(io.Err, "fullscript-companion %s: %v\n", name, err)
+		return
+	}
+	fmt.Fprintf(io.Err, "fullscript-companion %s: %s\n", name, p.What)
+	if p.Fix != "" {
+		fmt.Fprintf(io.Err, "  %s\n", p.Fix)
+	}
+	if p.Err != nil {
+		fmt.Fprintf(io.Err, "  (details: %v)\n", p.Err)
+	}
+}
+
+func exitCode(err error) int {
+	switch {
+	case errors.Is(err, errUsage), errors.Is(err, companion.ErrUsage):
+		return ExitUsage
+	case errors.Is(err, companion.ErrNeedsSignIn):
+		return ExitNeedsSignIn
+	case errors.Is(err, companion.ErrOffline):
+		return ExitOffline
+	case errors.Is(err, companion.ErrNoAccount), errors.Is(err, companion.ErrAmbiguousAccount):
+		return ExitNoAccount
+	}
+	return ExitError
 }

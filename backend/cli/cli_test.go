@@ -3,6 +3,8 @@ package cli
 import (
 	"bytes"
 	"context"
+	"flag"
+	"slices"
 	"runtime"
 	"strings"
 	"testing"
@@ -81,5 +83,31 @@ func TestPrintVersion(t *testing.T) {
 	}
 	if got, want := out.String(), "fullscript-companion v1.2.3 (go1.26.8, linux/amd64)\n"; got != want {
 		t.Errorf("printVersion() = %q, want %q", got, want)
+	}
+}
+
+func TestParseFlagsAnywhere(t *testing.T) {
+	tests := []struct {
+		args       []string
+		positional []string
+		json       bool
+		dir        string
+	}{
+		{args: []string{"Riverside", "--json"}, positional: []string{"Riverside"}, json: true},
+		{args: []string{"--json", "Riverside"}, positional: []string{"Riverside"}, json: true},
+		{args: []string{"Riverside", "--data-dir", "/d", "--json"}, positional: []string{"Riverside"}, json: true, dir: "/d"},
+		{args: []string{"a", "b"}, positional: []string{"a", "b"}},
+		{args: []string{"--", "--json"}, positional: []string{"--json"}},
+		{args: nil, positional: nil},
+	}
+	for _, tt := range tests {
+		fs := flag.NewFlagSet("t", flag.ContinueOnError)
+		var sf serviceFlags
+		sf.register(fs)
+		asJSON := fs.Bool("json", false, "")
+		got, help, err := parseFlags(fs, tt.args)
+		if err != nil || help || !slices.Equal(got, tt.positional) || *asJSON != tt.json || sf.dataDir != tt.dir {
+			t.Errorf("%q: positional %q json %v dir %q (%v), want %q %v %q", tt.args, got, *asJSON, sf.dataDir, err, tt.positional, tt.json, tt.dir)
+		}
 	}
 }
