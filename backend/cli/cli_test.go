@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"context"
 	"flag"
-	"slices"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 )
