@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -17,7 +18,7 @@ import (
 func TestAppForwardsToCompanion(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "data")
 	var logs bytes.Buffer
-	app := NewApp(companion.New(companion.Options{DataDir: dir, Logger: slog.New(slog.NewTextHandler(&logs, nil))}))
+	app := NewApp(companion.New(companion.Options{DataDir: dir, KeyringOff: true, Logger: slog.New(slog.NewTextHandler(&logs, nil))}))
 	app.startup(context.Background())
 
 	ov, err := app.Overview()
@@ -148,4 +149,73 @@ func TestSidebarIconMatchesAppIcon(t *testing.T) {
 	if !bytes.Equal(source, sidebar) {
 		t.Error("frontend/src/assets/app-icon.svg differs from build/appicon.svg: run make icons")
 	}
+}
+
+// Tokens never cross to the frontend: no type a bound method returns (or
+// takes) has a field that could hold an access token, a refresh token or a
+// client secret. A session grant's secretToken is the one secret the
+// frontend needs (it hands it to Fullscript.js), and it is single use.
+func TestBoundMethodsCarryNoTokens(t *testing.T) {
+	appType := reflect.TypeOf(&App{})
+	var types []reflect.Type
+	for i := range appType.NumMethod() {
+		m := appType.Method(i)
+		for j := 1; j < m.Type.NumIn(); j++ {
+			types = append(types, m.Type.In(j))
+		}
+		for j := range m.Type.NumOut() {
+			types = append(types, m.Type.Out(j))
+		}
+	}
+	inspected, leaks := secretFields(types...)
+	if inspected < 3 {
+		t.Fatalf("only %d types inspected: the test proves nothing", inspected)
+	}
+	for _, l := range leaks {
+		t.Errorf("%s could carry a secret to the frontend", l)
+	}
+	type grant struct{ SecretToken string }
+	type leaky struct {
+		Grant  grant
+		Tokens []struct {
+			Refresh string `json:"refresh_token"`
+		}
+		AccessToken string
+	}
+	if _, leaks := secretFields(reflect.TypeOf(leaky{})); len(leaks) != 2 {
+		t.Errorf("the check found %v in a type with two token fields", leaks)
+	}
+}
+
+// secretFields walks struct types (through pointers, slices and maps) and
+// names every field whose name or json tag looks like a token or secret.
+func secretFields(types ...reflect.Type) (inspected int, leaks []string) {
+	forbidden := []string{"accesstoken", "refreshtoken", "clientsecret", "access_token", "refresh_token", "client_secret", "verifier", "password"}
+	seen := map[reflect.Type]bool{}
+	var walk func(path string, typ reflect.Type)
+	walk = func(path string, typ reflect.Type) {
+		for typ.Kind() == reflect.Pointer || typ.Kind() == reflect.Slice || typ.Kind() == reflect.Array || typ.Kind() == reflect.Map {
+			typ = typ.Elem()
+		}
+		if typ.Kind() != reflect.Struct || seen[typ] {
+			return
+		}
+		seen[typ] = true
+		inspected++
+		for i := range typ.NumField() {
+			f := typ.Field(i)
+			name := strings.ToLower(f.Name + " " + f.Tag.Get("json"))
+			for _, bad := range forbidden {
+				if strings.Contains(name, bad) {
+					leaks = append(leaks, path+"."+f.Name)
+					break
+				}
+			}
+			walk(path+"."+f.Name, f.Type)
+		}
+	}
+	for _, typ := range types {
+		walk(typ.String(), typ)
+	}
+	return inspected, leaks
 }
