@@ -52,7 +52,7 @@ describe("App", () => {
     for (const button of screen.getAllByRole("button", { name: /Add account/ })) {
       expect((button as HTMLButtonElement).disabled).toBe(true);
       const note = document.getElementById(button.getAttribute("aria-describedby") ?? "");
-      expect(note?.textContent).toMatch(/not available in this version/);
+      expect(note?.textContent).toMatch(/not in this version yet: run fullscript-companion login/);
     }
   });
 
