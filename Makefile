@@ -24,7 +24,7 @@ NODE_MODULES     := frontend/node_modules/.package-lock.json
 # make test runs these in order and prints one line per step at the end.
 TEST_STEPS := vet go-test frontend-typecheck frontend-test smoke browser
 
-.PHONY: help run build deps test $(TEST_STEPS) dev icons clean
+.PHONY: help run build deps test $(TEST_STEPS) bench dev icons clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
@@ -98,6 +98,9 @@ smoke: $(BINARY) ## The real app in a real window under Xvfb, with a screenshot
 
 browser: $(BINARY) $(NODE_MODULES) ## The real fullscript-js in headless Chromium against the sandbox
 	cd frontend && FSC_BINARY=$(CURDIR)/$(BINARY) npm run --silent test:browser
+
+bench: ## Benchmarks, each beside its baseline (docs/benchmarks.md)
+	go test -run '^$$' -bench . -benchmem -count 6 ./backend/store ./backend/companion | tee build/bench.txt
 
 dev: $(NODE_MODULES) ## Live-reloading development window (wails dev)
 	$(WAILS) dev -m -tags $(BUILD_TAGS)

@@ -16,6 +16,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/singleflight"
+
 	"fullscript-companion/backend/store"
 	"fullscript-companion/backend/vault"
 )
@@ -64,6 +66,7 @@ type Service struct {
 	keyring     vault.Keyring
 	hook        string // FULLSCRIPT_COMPANION_TEST_HOOK, see tokens.go
 	locks       accountLocks
+	flight      singleflight.Group
 
 	mu            sync.Mutex
 	dataDir       string
@@ -165,7 +168,7 @@ func (s *Service) openVaultLocked(ctx context.Context) error {
 	case err != nil:
 		return &Problem{What: "The app cannot open its key.", Fix: "Try again. If it keeps happening, the details help support.", Err: err}
 	}
-	st, err := store.Open(ctx, filepath.Join(s.dataDir, DBFileName), v)
+	st, err := store.Open(ctx, filepath.Join(s.dataDir, DBFileName), v, store.WithLogger(s.log))
 	if errors.Is(err, store.ErrSchemaTooNew) {
 		return &Problem{What: "Your saved sign-ins were written by a newer version of the app.", Fix: "Install the newer version again.", Err: err}
 	}

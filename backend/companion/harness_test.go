@@ -36,7 +36,7 @@ func (b *lockedBuffer) String() string {
 // with a clock the test moves (the sandbox keeps real time; the app's
 // clock decides when it refreshes).
 type world struct {
-	t       *testing.T
+	t       testing.TB
 	sb      *sandbox.Sandbox
 	base    string
 	addr    string
@@ -48,7 +48,7 @@ type world struct {
 	env     map[string]string
 }
 
-func newWorld(t *testing.T, cfg sandbox.Config) *world {
+func newWorld(t testing.TB, cfg sandbox.Config) *world {
 	t.Helper()
 	cfg.AutoApprove = true
 	sb, err := sandbox.New(cfg)

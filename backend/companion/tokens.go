@@ -34,14 +34,28 @@ func (s *Service) AccessToken(ctx context.Context, accountID string) (string, er
 	if err == nil && s.fresh(t0) {
 		return t0.AccessToken, nil
 	}
+	// Callers in this process that find the token stale together wait for
+	// one of them (singleflight), instead of queueing on the locks one by
+	// one. The shared work must not die with the first caller's context.
+	v, err, _ := s.flight.Do(accountID, func() (any, error) {
+		return s.accessTokenLocked(context.WithoutCancel(ctx), st, accountID, gen0)
+	})
+	if err != nil {
+		return "", err
+	}
+	return v.(string), nil
+}
+
+// accessTokenLocked is AccessToken's slow path, under the account's locks.
+func (s *Service) accessTokenLocked(ctx context.Context, st *store.Store, accountID string, gen0 int64) (string, error) {
 	var access string
-	err = s.withAccountLock(ctx, accountID, func() error {
+	err := s.withAccountLock(ctx, accountID, func() error {
 		t, gen, err := s.tokensFor(ctx, st, accountID)
 		if err != nil {
 			return err
 		}
-		// Someone refreshed while we waited: theirs is the one to use,
-		// even if it is short-lived, or every waiter would refresh again.
+		// Another process refreshed while we waited: theirs is the one to
+		// use, even if it is short-lived, or every waiter would refresh again.
 		if s.fresh(t) || (gen != gen0 && s.now().Before(t.AccessExpiresAt)) {
 			access = t.AccessToken
 			return nil

@@ -53,11 +53,30 @@ type Store struct {
 	now    func() time.Time // tests pin the clock
 }
 
+// Option tunes Open.
+type Option func(*options)
+
+type options struct{ log *slog.Logger }
+
+// WithLogger sends the store's few log lines (migrations, permission
+// fixes) to l instead of slog.Default().
+func WithLogger(l *slog.Logger) Option {
+	return func(o *options) {
+		if l != nil {
+			o.log = l
+		}
+	}
+}
+
 // Open opens (creating if needed) the database at path and migrates it to the
 // current schema. The file is created 0600 before SQLite touches it; its
 // directory belongs to the caller and must already exist (0700). A file from
 // a newer app version returns ErrSchemaTooNew and is left as it was.
-func Open(ctx context.Context, path string, sealer Sealer) (*Store, error) {
+func Open(ctx context.Context, path string, sealer Sealer, opts ...Option) (*Store, error) {
+	o := options{log: slog.Default()}
+	for _, opt := range opts {
+		opt(&o)
+	}
 	if sealer == nil {
 		return nil, errors.New("open store: no sealer")
 	}
@@ -68,7 +87,7 @@ func Open(ctx context.Context, path string, sealer Sealer) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
-	log := slog.Default().With("component", "store")
+	log := o.log.With("component", "store")
 	if err := createPrivate(abs); err != nil {
 		return nil, fmt.Errorf("open store %s: %w", abs, err)
 	}
