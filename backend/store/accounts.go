@@ -323,11 +323,17 @@ func (s *Store) MarkNeedsSignIn(ctx context.Context, accountID, reason string) e
 	return nil
 }
 
-// RemoveAccount deletes the account and its tokens and writes a 'removed'
-// entry, in one transaction. With a revocation it also queues it (see
-// Revocation for the fields it fills in) and writes 'revocation_queued', so
-// the token is revoked later even if the network is down now. If the account
-// was the default, the first remaining account (in Accounts order) becomes it.
+// RemoveAccount deletes the account, its tokens and its recent patients and
+// writes a 'removed' entry, in one transaction. With a revocation it also
+// queues it (see Revocation for the fields it fills in) and writes
+// 'revocation_queued', so the token is revoked later even if the network is
+// down now. If the account was the default, the first remaining account (in
+// Accounts order) becomes it.
+//
+// Recent patients go because they exist to pick a patient again while signed
+// in: a signed-out account's patient list must not linger. Its History
+// entries (and audit) are kept, like a record of what was done, and stay
+// listed by History; they are sealed as before, and no new ones are added.
 func (s *Store) RemoveAccount(ctx context.Context, accountID string, revocation *Revocation) error {
 	now := s.now()
 	var rev *sealedRevocation
@@ -342,9 +348,13 @@ func (s *Store) RemoveAccount(ctx context.Context, accountID string, revocation 
 		if err != nil {
 			return err
 		}
-		// Explicit, not left to ON DELETE CASCADE alone: tokens must never
-		// outlive their account, whatever a connection's pragmas.
+		// Explicit, not left to ON DELETE CASCADE alone: tokens and recent
+		// patients must never outlive their account, whatever a connection's
+		// pragmas.
 		if _, err := tx.ExecContext(ctx, `DELETE FROM tokens WHERE account_id = ?`, accountID); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM recent_patients WHERE account_id = ?`, accountID); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM accounts WHERE id = ?`, accountID); err != nil {

@@ -32,10 +32,38 @@ func TestNoPlaintextOnDisk(t *testing.T) {
 		"ACCESS-TOKEN-second-account-77", "REFRESH-TOKEN-second-account-77",
 		"CLIENT-SECRET-5a5a5a5a5a5a5a5a", "REVOKE-ME-TOKEN-0c0c0c0c0c0c0c",
 	}
-	f.signIn(t, acct("us", "c1", "u1", clinic, "Ann"), toks(secrets[0], secrets[1]))
+	// Patient data written through History and recent patients.
+	patientData := []string{
+		"Zebulon-Quincy-Historypatient", "zebulon.q.4e1f@history.example",
+		"Marguerite-Ottoline-Recentpatient", "m.ottoline.8c1d@recent.example",
+		"Removed-Account-Patient-Ysolde", "ysolde.2b7a@removed.example",
+	}
+	secrets = append(secrets, patientData...)
+	a := f.signIn(t, acct("us", "c1", "u1", clinic, "Ann"), toks(secrets[0], secrets[1]))
 	b := f.signIn(t, acct("us", "c2", "u1", "Other", "Ann"), toks(secrets[2], secrets[3]))
 	if err := f.s.SetSetting(ctx, "client_secret.us", secrets[4], true); err != nil {
 		t.Fatal(err)
+	}
+	person := func(name, email string) []byte {
+		return []byte(`{"patient":{"name":"` + name + `","email":"` + email + `"},"plan":"Magnesium 200mg for ` + name + `"}`)
+	}
+	for _, e := range []HistoryEntry{
+		{AccountID: a.ID, Kind: HistoryPatientSelected, EventID: "ev-1", PatientID: "pat-1", Details: person(patientData[0], patientData[1])},
+		{AccountID: a.ID, Kind: HistoryTreatmentPlanActivated, EventID: "ev-2", PatientID: "pat-1", PlanID: "plan-1", Details: person(patientData[0], patientData[1])},
+		{AccountID: b.ID, Kind: HistoryPatientSelected, EventID: "ev-3", PatientID: "pat-3", Details: person(patientData[4], patientData[5])},
+	} {
+		if _, _, err := f.s.AddHistory(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, p := range []RecentPatient{
+		{AccountID: a.ID, Key: "pat-1", Data: person(patientData[0], patientData[1])},
+		{AccountID: a.ID, Key: "typed-2", Data: person(patientData[2], patientData[3])},
+		{AccountID: b.ID, Key: "pat-3", Data: person(patientData[4], patientData[5])},
+	} {
+		if err := f.s.TouchRecentPatient(ctx, p); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if err := f.s.RemoveAccount(ctx, b.ID, &Revocation{Token: secrets[5]}); err != nil {
 		t.Fatal(err)
@@ -71,8 +99,9 @@ func TestNoPlaintextOnDisk(t *testing.T) {
 	scan(t, f.path, true)
 }
 
-// A sealed blob moved to another row, column, revocation or setting must
-// fail to open, never pass as the other place's secret.
+// A sealed blob moved to another row, column, revocation, setting, history
+// entry or recent patient must fail to open, never pass as the other place's
+// secret or as another patient's data.
 func TestAADBinding(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -127,6 +156,60 @@ func TestAADBinding(t *testing.T) {
 				return err
 			},
 		},
+		{
+			name: "history details swapped between accounts' entries",
+			tamper: []string{
+				`CREATE TEMP TABLE saved AS SELECT account_id, details_sealed FROM history`,
+				`UPDATE history SET details_sealed = (SELECT details_sealed FROM saved WHERE account_id = ?2) WHERE account_id = ?1`,
+				`UPDATE history SET details_sealed = (SELECT details_sealed FROM saved WHERE account_id = ?1) WHERE account_id = ?2`,
+			},
+			read: func(ctx context.Context, f fixture, a, b Account) error {
+				_, errA := f.s.History(ctx, a.ID, 0)
+				_, errB := f.s.History(ctx, b.ID, 0)
+				_, errAll := f.s.History(ctx, "", 0)
+				if errA == nil || errB == nil || errAll == nil {
+					return nil
+				}
+				return errA
+			},
+		},
+		{
+			name: "history details copied to a forged entry",
+			tamper: []string{
+				`INSERT INTO history (id, account_id, at, kind, details_sealed)
+				 SELECT 'forged', account_id, at, kind, details_sealed FROM history WHERE account_id = ?1 AND ?2 <> ''`,
+				`DELETE FROM history WHERE id <> 'forged'`,
+			},
+			read: func(ctx context.Context, f fixture, a, b Account) error {
+				_, err := f.s.History(ctx, a.ID, 0)
+				return err
+			},
+		},
+		{
+			name: "recent data swapped between an account's patients",
+			tamper: []string{
+				`CREATE TEMP TABLE saved AS SELECT patient_key, data_sealed FROM recent_patients WHERE account_id = ?1 AND ?2 <> ''`,
+				`UPDATE recent_patients SET data_sealed = (SELECT data_sealed FROM saved WHERE patient_key = 'pat-2')
+				 WHERE account_id = ?1 AND patient_key = 'pat-1' AND ?2 <> ''`,
+				`UPDATE recent_patients SET data_sealed = (SELECT data_sealed FROM saved WHERE patient_key = 'pat-1')
+				 WHERE account_id = ?1 AND patient_key = 'pat-2' AND ?2 <> ''`,
+			},
+			read: func(ctx context.Context, f fixture, a, b Account) error {
+				_, err := f.s.RecentPatients(ctx, a.ID)
+				return err
+			},
+		},
+		{
+			name: "recent data moved to the same patient key of another account",
+			tamper: []string{
+				`UPDATE recent_patients SET data_sealed = (SELECT data_sealed FROM recent_patients
+				 WHERE account_id = ?1 AND patient_key = 'pat-1') WHERE account_id = ?2 AND patient_key = 'pat-1'`,
+			},
+			read: func(ctx context.Context, f fixture, a, b Account) error {
+				_, err := f.s.RecentPatients(ctx, b.ID)
+				return err
+			},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -140,6 +223,22 @@ func TestAADBinding(t *testing.T) {
 			}
 			if err := f.s.SetSetting(ctx, "client_secret", "the-secret", true); err != nil {
 				t.Fatal(err)
+			}
+			for _, x := range []struct {
+				acc  Account
+				name string
+			}{{a, "A"}, {b, "B"}} {
+				data := func(what string) []byte { return []byte(`{"name":"` + what + `-of-` + x.name + `"}`) }
+				if _, _, err := f.s.AddHistory(ctx, HistoryEntry{AccountID: x.acc.ID, Kind: HistoryPatientSelected,
+					EventID: "ev-1", Details: data("history")}); err != nil {
+					t.Fatal(err)
+				}
+				for _, key := range []string{"pat-1", "pat-2"} {
+					if err := f.s.TouchRecentPatient(ctx, RecentPatient{AccountID: x.acc.ID, Key: key,
+						Data: data("recent-" + key)}); err != nil {
+						t.Fatal(err)
+					}
+				}
 			}
 			conn, err := f.s.db.Conn(ctx) // one connection: the TEMP table lives there
 			if err != nil {
@@ -155,7 +254,8 @@ func TestAADBinding(t *testing.T) {
 			if err == nil {
 				t.Fatal("tampered value opened without error")
 			}
-			for _, s := range []string{"access-of-A", "access-of-B", "refresh-of-A", "refresh-of-B", "revoke-of-C", "the-secret"} {
+			for _, s := range []string{"access-of-A", "access-of-B", "refresh-of-A", "refresh-of-B", "revoke-of-C", "the-secret",
+				"history-of-", "recent-pat-1-of-", "recent-pat-2-of-", "pat-1", "pat-2"} {
 				if strings.Contains(err.Error(), s) {
 					t.Errorf("error %q holds a secret", err)
 				}

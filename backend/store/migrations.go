@@ -94,23 +94,58 @@ CREATE TABLE audit (
 
 CREATE INDEX audit_account ON audit (account_id, id);
 `, applicationID),
+
+	// v2: what happened in Fullscript's embedded screens (the History view)
+	// and the patients a practitioner opened a plan for, both per account and
+	// readable offline. Patient data is sealed; ids stay in the clear so rows
+	// can be found, ordered and de-duplicated without unsealing.
+	`
+-- No foreign key: the history outlives a removed account, like audit.
+CREATE TABLE history (
+	id             TEXT PRIMARY KEY,
+	account_id     TEXT NOT NULL,
+	environment    TEXT NOT NULL DEFAULT '',
+	clinic_id      TEXT NOT NULL DEFAULT '',
+	at             TEXT NOT NULL,
+	kind           TEXT NOT NULL,
+	event_id       TEXT NOT NULL DEFAULT '',
+	patient_id     TEXT NOT NULL DEFAULT '',
+	plan_id        TEXT NOT NULL DEFAULT '',
+	details_sealed BLOB NOT NULL
+) STRICT;
+
+-- Fullscript may deliver an event twice; an empty event id is never a duplicate.
+CREATE UNIQUE INDEX history_event ON history (account_id, event_id) WHERE event_id <> '';
+CREATE INDEX history_account_at ON history (account_id, at);
+CREATE INDEX history_at ON history (at);
+
+-- Deleted with the account (RemoveAccount does it explicitly too).
+CREATE TABLE recent_patients (
+	account_id  TEXT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+	patient_key TEXT NOT NULL,
+	used_at     TEXT NOT NULL,
+	data_sealed BLOB NOT NULL,
+	PRIMARY KEY (account_id, patient_key)
+) STRICT;
+`,
 }
 
-// migrate brings the file to the last version in migrations, one transaction per step, so a
-// crash leaves it at a whole version. Another process may be migrating at the
-// same time: each step re-reads the version under the write lock.
-func (s *Store) migrate(ctx context.Context) error {
+// migrateTo brings the file to version len(steps), one transaction per step,
+// so a crash leaves it at a whole version. Another process may be migrating
+// at the same time: each step re-reads the version under the write lock.
+// Only tests pass fewer steps than migrations, to write an older file.
+func (s *Store) migrateTo(ctx context.Context, steps []string) error {
 	current, err := userVersion(ctx, s.db)
 	if err != nil {
 		return err
 	}
-	if current > len(migrations) {
-		return fmt.Errorf("schema version %d, this app knows up to %d: %w", current, len(migrations), ErrSchemaTooNew)
+	if current > len(steps) {
+		return fmt.Errorf("schema version %d, this app knows up to %d: %w", current, len(steps), ErrSchemaTooNew)
 	}
-	if current == len(migrations) {
+	if current == len(steps) {
 		return nil // the common case: no write lock taken
 	}
-	for i, step := range migrations {
+	for i, step := range steps {
 		version := i + 1
 		err := s.withTx(ctx, func(tx *sql.Tx) error {
 			cur, err := userVersion(ctx, tx)
@@ -118,10 +153,10 @@ func (s *Store) migrate(ctx context.Context) error {
 				return err
 			}
 			switch {
-			case cur > len(migrations):
-				return fmt.Errorf("schema version %d, this app knows up to %d: %w", cur, len(migrations), ErrSchemaTooNew)
+			case cur > len(steps):
+				return fmt.Errorf("schema version %d, this app knows up to %d: %w", cur, len(steps), ErrSchemaTooNew)
 			case cur >= version:
-				return nil // another process got there first
+				return nil // already done, by an earlier Open or another process
 			}
 			if cur == 0 {
 				if err := checkEmpty(ctx, tx); err != nil {
@@ -141,7 +176,7 @@ func (s *Store) migrate(ctx context.Context) error {
 			return fmt.Errorf("migrate to schema version %d: %w", version, err)
 		}
 	}
-	s.log.Info("database schema migrated", "from", current, "to", len(migrations), "path", s.path)
+	s.log.Info("database schema migrated", "from", current, "to", len(steps), "path", s.path)
 	return nil
 }
 
@@ -173,8 +208,9 @@ func checkEmpty(ctx context.Context, tx *sql.Tx) error {
 // checkHeader reads the SQLite header without SQLite: an empty file is new;
 // anything else must be an SQLite database that is ours (or unmarked) and not
 // from a newer version. A WAL not yet checkpointed can hold a newer version
-// than the header; migrate checks again under the lock.
-func checkHeader(path string) error {
+// than the header; migrateTo checks again under the lock. known is the last
+// version this code can migrate to.
+func checkHeader(path string, known int) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return fmt.Errorf("read database header: %w", err)
@@ -192,8 +228,8 @@ func checkHeader(path string) error {
 		return fmt.Errorf("the file is an SQLite database of another program (application id %#x)", id)
 	}
 	v := binary.BigEndian.Uint32(h[60:64])
-	if int(v) > len(migrations) {
-		return fmt.Errorf("schema version %d, this app knows up to %d: %w", v, len(migrations), ErrSchemaTooNew)
+	if int(v) > known {
+		return fmt.Errorf("schema version %d, this app knows up to %d: %w", v, known, ErrSchemaTooNew)
 	}
 	// A schema cookie means tables were created; ours come with a version.
 	if v == 0 && binary.BigEndian.Uint32(h[40:44]) != 0 {

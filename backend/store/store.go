@@ -1,7 +1,9 @@
 // Package store keeps the app's accounts, sealed tokens, pending revocations,
-// settings and audit trail in one local SQLite file (modernc.org/sqlite, pure
-// Go). Secrets are sealed by a Sealer before they reach the file; the store
-// never sees a key and never logs or returns a secret in an error.
+// settings, audit trail, History of Fullscript's embedded screens and recent
+// patients in one local SQLite file (modernc.org/sqlite, pure Go). Secrets
+// and patient data are sealed by a Sealer before they reach the file; the
+// store never sees a key and never logs or returns a secret or patient data
+// in an error.
 package store
 
 import (
@@ -27,7 +29,8 @@ type Sealer interface {
 }
 
 // ErrNotFound reports that the account, tokens, revocation or setting asked
-// for does not exist. Test for it with errors.Is.
+// for (or the account a history entry or recent patient is for) does not
+// exist. Test for it with errors.Is.
 var ErrNotFound = errors.New("not found")
 
 // ErrConflict reports that SaveRefreshed lost a race: another process (or
@@ -73,6 +76,12 @@ func WithLogger(l *slog.Logger) Option {
 // directory belongs to the caller and must already exist (0700). A file from
 // a newer app version returns ErrSchemaTooNew and is left as it was.
 func Open(ctx context.Context, path string, sealer Sealer, opts ...Option) (*Store, error) {
+	return open(ctx, path, sealer, migrations, opts...)
+}
+
+// open is Open migrating to version len(steps); tests pass a prefix of
+// migrations to write a file as an older app version would.
+func open(ctx context.Context, path string, sealer Sealer, steps []string, opts ...Option) (*Store, error) {
 	o := options{log: slog.Default()}
 	for _, opt := range opts {
 		opt(&o)
@@ -97,7 +106,7 @@ func Open(ctx context.Context, path string, sealer Sealer, opts ...Option) (*Sto
 	}
 	// Read the header ourselves first: SQLite would switch a rollback-journal
 	// file to WAL (a write) before we could look at its version.
-	if err := checkHeader(abs); err != nil {
+	if err := checkHeader(abs, len(steps)); err != nil {
 		return nil, fmt.Errorf("open store %s: %w", abs, err)
 	}
 	db, err := sql.Open("sqlite", dsn(abs))
@@ -111,15 +120,15 @@ func Open(ctx context.Context, path string, sealer Sealer, opts ...Option) (*Sto
 		log:    log,
 		now:    func() time.Time { return time.Now().UTC() },
 	}
-	if err := s.init(ctx); err != nil {
+	if err := s.init(ctx, steps); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open store %s: %w", abs, err)
 	}
 	return s, nil
 }
 
-func (s *Store) init(ctx context.Context) error {
-	if err := s.migrate(ctx); err != nil {
+func (s *Store) init(ctx context.Context, steps []string) error {
+	if err := s.migrateTo(ctx, steps); err != nil {
 		return err
 	}
 	var mode string

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"database/sql"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -41,10 +42,10 @@ func rawExec(t *testing.T, path string, stmts ...string) {
 
 func TestOpenMigrations(t *testing.T) {
 	t.Parallel()
-	t.Run("fresh file gets version 1", func(t *testing.T) {
+	t.Run("fresh file gets version 2", func(t *testing.T) {
 		f := openFixture(t)
-		if got := userVersionOf(t, f.s); got != len(migrations) || got != 1 {
-			t.Fatalf("user_version = %d, want 1", got)
+		if got := userVersionOf(t, f.s); got != len(migrations) || got != 2 {
+			t.Fatalf("user_version = %d, want 2", got)
 		}
 	})
 
@@ -65,7 +66,7 @@ func TestOpenMigrations(t *testing.T) {
 		if err := s.db.QueryRow("PRAGMA schema_version").Scan(&after); err != nil {
 			t.Fatal(err)
 		}
-		if after != before || userVersionOf(t, s) != 1 {
+		if after != before || userVersionOf(t, s) != len(migrations) {
 			t.Fatalf("schema_version %d -> %d, user_version %d: reopen changed the schema", before, after, userVersionOf(t, s))
 		}
 		if _, err := s.Account(ctxT(t), a.ID); err != nil {
@@ -91,6 +92,19 @@ func TestOpenMigrations(t *testing.T) {
 			},
 			wantErr: ErrSchemaTooNew,
 			wantMsg: "newer version",
+		},
+		{
+			name: "one version newer than this app",
+			prepare: func(t *testing.T, path string) {
+				s, err := Open(ctxT(t), path, newSealer(t))
+				if err != nil {
+					t.Fatal(err)
+				}
+				s.Close()
+				rawExec(t, path, fmt.Sprintf("PRAGMA user_version = %d", len(migrations)+1))
+			},
+			wantErr: ErrSchemaTooNew,
+			wantMsg: "schema version 3, this app knows up to 2",
 		},
 		{
 			name: "newer version, rollback-journal file",

@@ -62,6 +62,25 @@ func (s *Store) unseal(sealed, aad []byte) (string, error) {
 	return string(b), nil
 }
 
+// sealData seals caller data (patient JSON) under aad. name says what it is
+// in an error instead of the aad, which may hold a caller's patient key.
+func (s *Store) sealData(plaintext, aad []byte, name string) ([]byte, error) {
+	b, err := s.sealer.Seal(plaintext, aad)
+	if err != nil {
+		return nil, fmt.Errorf("seal %s: %w", name, err)
+	}
+	return b, nil
+}
+
+// unsealData opens what sealData sealed; see sealData for name.
+func (s *Store) unsealData(sealed, aad []byte, name string) ([]byte, error) {
+	b, err := s.sealer.Unseal(sealed, aad)
+	if err != nil {
+		return nil, fmt.Errorf("unseal %s: %w", name, err)
+	}
+	return b, nil
+}
+
 // aadName names a sealed value in an error by where it lives ("token:<id>:access"):
 // the aad is a location, never a secret.
 func aadName(aad []byte) string {

@@ -2,8 +2,8 @@ import { describe, expect, it } from "vitest";
 import { toAppError, toOverview } from "./companionApi";
 
 describe("toOverview", () => {
-  const base = { appVersion: "v1", environment: "local", dataDir: "/d" };
-  const row = { id: "a", environment: "local", clinicId: "c", clinicName: "C", userName: "U", role: "staff" };
+  const base = { appVersion: "v1", environment: "local", dataDir: "/d", keyStorage: "key-file", keyStorageNote: "why", pendingSignOuts: 2 };
+  const row = { id: "a", environment: "local", clinicId: "c", clinicName: "C", userName: "U", role: "staff", statusReason: "", label: "", isDefault: true };
 
   it.each([
     ["valid", "valid"],
@@ -17,6 +17,10 @@ describe("toOverview", () => {
 
   it("turns a null account list into an empty one", () => {
     expect(toOverview({ ...base, accounts: null }).accounts).toEqual([]);
+  });
+
+  it("keeps the key storage and the pending sign-outs", () => {
+    expect(toOverview({ ...base, accounts: null })).toMatchObject({ keyStorage: "key-file", keyStorageNote: "why", pendingSignOuts: 2 });
   });
 });
 

@@ -2,26 +2,74 @@
 // from context (see CompanionApiContext), so tests can hand them another one.
 import * as App from "../../wailsjs/go/main/App";
 import type { companion } from "../../wailsjs/go/models";
+import { EventsOn } from "../../wailsjs/runtime/runtime";
 
 export type AccountStatus = "valid" | "expiring" | "needs_sign_in";
 
 // The shapes come from the Go structs (generated into wailsjs/go/models.ts),
-// so a change on the Go side breaks the type check here; only the fields Go
-// types as plain strings are narrowed.
+// so a change on the Go side breaks the type check here. `Plain<T>` drops
+// the generated classes' helper methods; times (Go time.Time) arrive as
+// ISO strings and are typed so.
+type Plain<T> = Omit<T, "convertValues">;
 
-export type Account = Omit<companion.Account, "status"> & { status: AccountStatus };
+export type Account = Omit<Plain<companion.Account>, "status"> & { status: AccountStatus };
 
-export type Overview = Omit<companion.Overview, "accounts" | "convertValues"> & { accounts: Account[] };
+export type Overview = Omit<Plain<companion.Overview>, "accounts"> & { accounts: Account[] };
 
 /** What the window tells the Go side once its first screen has rendered. */
-export type FrontendReport = Omit<companion.FrontendReport, "view"> & { view: "empty" | "accounts" | "error" };
+export type FrontendReport = Omit<Plain<companion.FrontendReport>, "view"> & { view: "empty" | "accounts" | "error" };
+
+/** A patient as the window shows it and hands to Fullscript.js; id "" for one typed in by hand. */
+export type Patient = Plain<companion.Patient>;
+export type PatientPage = Omit<Plain<companion.PatientPage>, "patients"> & { patients: Patient[] };
+export type FieldError = Plain<companion.FieldError>;
+
+/** One mount's worth of Fullscript.js login: never an access or refresh token. */
+export type SessionGrant = Omit<Plain<companion.SessionGrant>, "expiresAt"> & { expiresAt: string };
+
+export type HistoryEntry = Omit<Plain<companion.HistoryEntry>, "at"> & { at: string };
+export type SignOutResult = Omit<Plain<companion.SignOutResult>, "account"> & { account: Plain<companion.AccountInfo> };
+export type SettingsView = Omit<Plain<companion.SettingsView>, "environments"> & { environments: Plain<companion.EnvironmentSettings>[] };
+export type EnvironmentSettings = Plain<companion.EnvironmentSettings>;
+export type SettingsInput = Plain<companion.SettingsInput>;
+export type Diagnostics = Plain<companion.Diagnostics>;
+export type ConnectionCheck = Plain<companion.Check> & { status: "ok" | "failed" | "skipped" };
+export type ConnectionReport = Omit<Plain<companion.ConnectionReport>, "checks"> & { checks: ConnectionCheck[] };
+export type Feature = "treatment-plan" | "catalog" | "labs";
+export type LaunchIntent = Omit<Plain<companion.LaunchIntent>, "feature"> & { feature: Feature };
 
 /** An overview as the bindings deliver it. */
-type RawOverview = Omit<companion.Overview, "accounts" | "convertValues"> & { accounts: companion.Account[] | null };
+type RawOverview = Omit<Plain<companion.Overview>, "accounts"> & { accounts: companion.Account[] | null };
 
+/** Everything the window can ask of the Go side. Components get it from context. */
 export interface CompanionApi {
   overview(): Promise<Overview>;
   frontendReady(report: FrontendReport): Promise<void>;
+  /** Runs the loopback sign-in in the system browser; resolves with the new account. */
+  signIn(environment: string): Promise<Account>;
+  cancelSignIn(): Promise<void>;
+  renameAccount(accountId: string, label: string): Promise<Account>;
+  setDefaultAccount(accountId: string): Promise<Account>;
+  signOut(accountId: string): Promise<SignOutResult>;
+  retryPendingSignOuts(): Promise<number>;
+  searchPatients(accountId: string, query: string, page: number): Promise<PatientPage>;
+  recentPatients(accountId: string): Promise<Patient[]>;
+  validatePatient(patient: Patient): Promise<FieldError[]>;
+  rememberPatient(accountId: string, patient: Patient): Promise<void>;
+  /** A fresh single-use grant for one mount; never cache or reuse it. */
+  newSessionGrant(accountId: string): Promise<SessionGrant>;
+  /** Stores a Fullscript.js callback's argument in the clinic's history. */
+  recordEmbedEvent(accountId: string, payload: Record<string, unknown>): Promise<HistoryEntry>;
+  history(accountId: string): Promise<HistoryEntry[]>;
+  settings(): Promise<SettingsView>;
+  validateSettings(input: SettingsInput): Promise<FieldError[]>;
+  saveSettings(input: SettingsInput): Promise<SettingsView>;
+  diagnostics(): Promise<Diagnostics>;
+  checkConnection(accountId: string): Promise<ConnectionReport>;
+  /** What `fullscript-companion open` asked for at launch; null after the first call. */
+  launchIntent(): Promise<LaunchIntent | null>;
+  /** Calls back when a second `open` hands the window an intent; returns an unsubscribe. */
+  onLaunch(callback: (intent: LaunchIntent) => void): () => void;
 }
 
 const statuses: readonly AccountStatus[] = ["valid", "expiring", "needs_sign_in"];
@@ -31,18 +79,62 @@ function toStatus(s: string): AccountStatus {
   return (statuses as readonly string[]).includes(s) ? (s as AccountStatus) : "needs_sign_in";
 }
 
+export function toAccount(a: companion.Account): Account {
+  return { ...a, status: toStatus(a.status) };
+}
+
 export function toOverview(raw: RawOverview): Overview {
   return {
     appVersion: raw.appVersion,
     environment: raw.environment,
     dataDir: raw.dataDir,
-    accounts: (raw.accounts ?? []).map((a) => ({ ...a, status: toStatus(a.status) })),
+    keyStorage: raw.keyStorage,
+    keyStorageNote: raw.keyStorageNote,
+    pendingSignOuts: raw.pendingSignOuts,
+    accounts: (raw.accounts ?? []).map(toAccount),
   };
+}
+
+const features: readonly Feature[] = ["treatment-plan", "catalog", "labs"];
+
+function toLaunchIntent(raw: companion.LaunchIntent | null | undefined): LaunchIntent | null {
+  if (!raw) return null;
+  const feature = (features as readonly string[]).includes(raw.feature) ? (raw.feature as Feature) : "treatment-plan";
+  return { account: raw.account, patientId: raw.patientId, patientEmail: raw.patientEmail, feature };
 }
 
 export const wailsCompanionApi: CompanionApi = {
   overview: async () => toOverview(await App.Overview()),
   frontendReady: (report) => App.FrontendReady(report),
+  signIn: async (environment) => toAccount(await App.SignIn(environment)),
+  cancelSignIn: () => App.CancelSignIn(),
+  renameAccount: async (id, label) => toAccount(await App.RenameAccount(id, label)),
+  setDefaultAccount: async (id) => toAccount(await App.SetDefaultAccount(id)),
+  signOut: (id) => App.SignOut(id),
+  retryPendingSignOuts: () => App.RetryPendingSignOuts(),
+  searchPatients: async (id, query, page) => {
+    const res = await App.SearchPatients(id, query, page);
+    return { ...res, patients: res.patients ?? [] };
+  },
+  recentPatients: async (id) => (await App.RecentPatients(id)) ?? [],
+  validatePatient: async (p) => (await App.ValidatePatient(p)) ?? [],
+  rememberPatient: (id, p) => App.RememberPatient(id, p),
+  newSessionGrant: (id) => App.NewSessionGrant(id),
+  recordEmbedEvent: (id, payload) => App.RecordEmbedEvent(id, payload),
+  history: async (id) => (await App.History(id)) ?? [],
+  settings: () => App.Settings(),
+  validateSettings: async (input) => (await App.ValidateSettings(input)) ?? [],
+  saveSettings: (input) => App.SaveSettings(input),
+  diagnostics: () => App.Diagnostics(),
+  checkConnection: async (id) => {
+    const r = await App.CheckConnection(id);
+    return { ...r, checks: (r.checks ?? []) as ConnectionCheck[] };
+  },
+  launchIntent: async () => toLaunchIntent(await App.LaunchIntent()),
+  onLaunch: (callback) => EventsOn("launch", (raw: companion.LaunchIntent) => {
+    const intent = toLaunchIntent(raw);
+    if (intent) callback(intent);
+  }),
 };
 
 /** A failure as the practitioner sees it: what happened, what to do, and the detail for support. */

@@ -1,16 +1,57 @@
 import { vi } from "vitest";
-import type { Account, CompanionApi, Overview } from "../api/companionApi";
+import type { Account, CompanionApi, LaunchIntent, Overview } from "../api/companionApi";
 
-/** A CompanionApi whose answers a test sets; it records every call. */
-export function fakeApi(overview: () => Promise<Overview>) {
-  return {
+/**
+ * A CompanionApi whose answers a test sets; it records every call. Calls a
+ * test did not set reject, so an unexpected call shows up as an error.
+ */
+export function fakeApi(overview: () => Promise<Overview>, overrides: Partial<CompanionApi> = {}) {
+  const unset = (name: string) => () => Promise.reject(new Error(`fakeApi: ${name} was not expected in this test`));
+  const launchListeners = new Set<(intent: LaunchIntent) => void>();
+  const api = {
     overview: vi.fn(overview),
     frontendReady: vi.fn<CompanionApi["frontendReady"]>(() => Promise.resolve()),
+    signIn: vi.fn<CompanionApi["signIn"]>(unset("signIn")),
+    cancelSignIn: vi.fn<CompanionApi["cancelSignIn"]>(() => Promise.resolve()),
+    renameAccount: vi.fn<CompanionApi["renameAccount"]>(unset("renameAccount")),
+    setDefaultAccount: vi.fn<CompanionApi["setDefaultAccount"]>(unset("setDefaultAccount")),
+    signOut: vi.fn<CompanionApi["signOut"]>(unset("signOut")),
+    retryPendingSignOuts: vi.fn<CompanionApi["retryPendingSignOuts"]>(() => Promise.resolve(0)),
+    searchPatients: vi.fn<CompanionApi["searchPatients"]>(unset("searchPatients")),
+    recentPatients: vi.fn<CompanionApi["recentPatients"]>(() => Promise.resolve([])),
+    validatePatient: vi.fn<CompanionApi["validatePatient"]>(() => Promise.resolve([])),
+    rememberPatient: vi.fn<CompanionApi["rememberPatient"]>(() => Promise.resolve()),
+    newSessionGrant: vi.fn<CompanionApi["newSessionGrant"]>(unset("newSessionGrant")),
+    recordEmbedEvent: vi.fn<CompanionApi["recordEmbedEvent"]>(unset("recordEmbedEvent")),
+    history: vi.fn<CompanionApi["history"]>(() => Promise.resolve([])),
+    settings: vi.fn<CompanionApi["settings"]>(unset("settings")),
+    validateSettings: vi.fn<CompanionApi["validateSettings"]>(() => Promise.resolve([])),
+    saveSettings: vi.fn<CompanionApi["saveSettings"]>(unset("saveSettings")),
+    diagnostics: vi.fn<CompanionApi["diagnostics"]>(unset("diagnostics")),
+    checkConnection: vi.fn<CompanionApi["checkConnection"]>(unset("checkConnection")),
+    launchIntent: vi.fn<CompanionApi["launchIntent"]>(() => Promise.resolve(null)),
+    onLaunch: vi.fn<CompanionApi["onLaunch"]>((cb) => {
+      launchListeners.add(cb);
+      return () => launchListeners.delete(cb);
+    }),
+    ...overrides,
   } satisfies CompanionApi;
+  /** Plays a second `open` handing the window an intent. */
+  const emitLaunch = (intent: LaunchIntent) => launchListeners.forEach((cb) => cb(intent));
+  return Object.assign(api, { emitLaunch });
 }
 
-export function overviewWith(accounts: Account[] = []): Overview {
-  return { appVersion: "v0.1.0-test", environment: "local", dataDir: "/tmp/data", accounts };
+export function overviewWith(accounts: Account[] = [], overrides: Partial<Overview> = {}): Overview {
+  return {
+    appVersion: "v0.1.0-test",
+    environment: "local",
+    dataDir: "/tmp/data",
+    keyStorage: "os-keyring",
+    keyStorageNote: "",
+    pendingSignOuts: 0,
+    accounts,
+    ...overrides,
+  };
 }
 
 export function account(overrides: Partial<Account>): Account {
@@ -22,6 +63,9 @@ export function account(overrides: Partial<Account>): Account {
     userName: "Dr. Ada Moss",
     role: "practitioner",
     status: "valid",
+    statusReason: "",
+    label: "",
+    isDefault: false,
     ...overrides,
   };
 }

@@ -8,6 +8,9 @@ export namespace companion {
 	    userName: string;
 	    role: string;
 	    status: string;
+	    statusReason: string;
+	    label: string;
+	    isDefault: boolean;
 	
 	    static createFrom(source: any = {}) {
 	        return new Account(source);
@@ -22,6 +25,179 @@ export namespace companion {
 	        this.userName = source["userName"];
 	        this.role = source["role"];
 	        this.status = source["status"];
+	        this.statusReason = source["statusReason"];
+	        this.label = source["label"];
+	        this.isDefault = source["isDefault"];
+	    }
+	}
+	export class AccountInfo {
+	    id: string;
+	    env: string;
+	    clinic_id: string;
+	    clinic_name: string;
+	    user_id: string;
+	    user_type: string;
+	    user_name: string;
+	    label: string;
+	    default: boolean;
+	    status: string;
+	    status_reason?: string;
+	    // Go type: time
+	    access_expires_at?: any;
+	    // Go type: time
+	    last_refreshed_at?: any;
+	
+	    static createFrom(source: any = {}) {
+	        return new AccountInfo(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.env = source["env"];
+	        this.clinic_id = source["clinic_id"];
+	        this.clinic_name = source["clinic_name"];
+	        this.user_id = source["user_id"];
+	        this.user_type = source["user_type"];
+	        this.user_name = source["user_name"];
+	        this.label = source["label"];
+	        this.default = source["default"];
+	        this.status = source["status"];
+	        this.status_reason = source["status_reason"];
+	        this.access_expires_at = this.convertValues(source["access_expires_at"], null);
+	        this.last_refreshed_at = this.convertValues(source["last_refreshed_at"], null);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class Check {
+	    name: string;
+	    status: string;
+	    message: string;
+	    fix: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new Check(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.name = source["name"];
+	        this.status = source["status"];
+	        this.message = source["message"];
+	        this.fix = source["fix"];
+	    }
+	}
+	export class ConnectionReport {
+	    environment: string;
+	    checks: Check[];
+	
+	    static createFrom(source: any = {}) {
+	        return new ConnectionReport(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.environment = source["environment"];
+	        this.checks = this.convertValues(source["checks"], Check);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class Diagnostics {
+	    environment: string;
+	    webviewOrigin: string;
+	    redirectUri: string;
+	    embedDomain: string;
+	    sandboxUrl: string;
+	    missing: string[];
+	    keyStorage: string;
+	    keyStorageNote: string;
+	    dataDir: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new Diagnostics(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.environment = source["environment"];
+	        this.webviewOrigin = source["webviewOrigin"];
+	        this.redirectUri = source["redirectUri"];
+	        this.embedDomain = source["embedDomain"];
+	        this.sandboxUrl = source["sandboxUrl"];
+	        this.missing = source["missing"];
+	        this.keyStorage = source["keyStorage"];
+	        this.keyStorageNote = source["keyStorageNote"];
+	        this.dataDir = source["dataDir"];
+	    }
+	}
+	export class EnvironmentSettings {
+	    name: string;
+	    clientId: string;
+	    clientSecretSet: boolean;
+	    publicKey: string;
+	    redirectUri: string;
+	    managed: boolean;
+	
+	    static createFrom(source: any = {}) {
+	        return new EnvironmentSettings(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.name = source["name"];
+	        this.clientId = source["clientId"];
+	        this.clientSecretSet = source["clientSecretSet"];
+	        this.publicKey = source["publicKey"];
+	        this.redirectUri = source["redirectUri"];
+	        this.managed = source["managed"];
+	    }
+	}
+	export class FieldError {
+	    field: string;
+	    message: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new FieldError(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.field = source["field"];
+	        this.message = source["message"];
 	    }
 	}
 	export class FrontendReport {
@@ -40,11 +216,77 @@ export namespace companion {
 	        this.userAgent = source["userAgent"];
 	    }
 	}
+	export class HistoryEntry {
+	    id: string;
+	    accountId: string;
+	    kind: string;
+	    // Go type: time
+	    at: any;
+	    patientId: string;
+	    patientName: string;
+	    planId: string;
+	    summary: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new HistoryEntry(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.accountId = source["accountId"];
+	        this.kind = source["kind"];
+	        this.at = this.convertValues(source["at"], null);
+	        this.patientId = source["patientId"];
+	        this.patientName = source["patientName"];
+	        this.planId = source["planId"];
+	        this.summary = source["summary"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class LaunchIntent {
+	    account: string;
+	    patientId: string;
+	    patientEmail: string;
+	    feature: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new LaunchIntent(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.account = source["account"];
+	        this.patientId = source["patientId"];
+	        this.patientEmail = source["patientEmail"];
+	        this.feature = source["feature"];
+	    }
+	}
 	export class Overview {
 	    appVersion: string;
 	    environment: string;
 	    dataDir: string;
 	    accounts: Account[];
+	    keyStorage: string;
+	    keyStorageNote: string;
+	    pendingSignOuts: number;
 	
 	    static createFrom(source: any = {}) {
 	        return new Overview(source);
@@ -56,6 +298,196 @@ export namespace companion {
 	        this.environment = source["environment"];
 	        this.dataDir = source["dataDir"];
 	        this.accounts = this.convertValues(source["accounts"], Account);
+	        this.keyStorage = source["keyStorage"];
+	        this.keyStorageNote = source["keyStorageNote"];
+	        this.pendingSignOuts = source["pendingSignOuts"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class Patient {
+	    id: string;
+	    firstName: string;
+	    lastName: string;
+	    email: string;
+	    dateOfBirth: string;
+	    sex: string;
+	    mobileNumber: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new Patient(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.firstName = source["firstName"];
+	        this.lastName = source["lastName"];
+	        this.email = source["email"];
+	        this.dateOfBirth = source["dateOfBirth"];
+	        this.sex = source["sex"];
+	        this.mobileNumber = source["mobileNumber"];
+	    }
+	}
+	export class PatientPage {
+	    patients: Patient[];
+	    page: number;
+	    totalPages: number;
+	    totalCount: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new PatientPage(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.patients = this.convertValues(source["patients"], Patient);
+	        this.page = source["page"];
+	        this.totalPages = source["totalPages"];
+	        this.totalCount = source["totalCount"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class SessionGrant {
+	    secretToken: string;
+	    // Go type: time
+	    expiresAt: any;
+	    env: string;
+	    domain: string;
+	    publicKey: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new SessionGrant(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.secretToken = source["secretToken"];
+	        this.expiresAt = this.convertValues(source["expiresAt"], null);
+	        this.env = source["env"];
+	        this.domain = source["domain"];
+	        this.publicKey = source["publicKey"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class SettingsInput {
+	    environment: string;
+	    name: string;
+	    clientId: string;
+	    clientSecret: string;
+	    publicKey: string;
+	    redirectUri: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new SettingsInput(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.environment = source["environment"];
+	        this.name = source["name"];
+	        this.clientId = source["clientId"];
+	        this.clientSecret = source["clientSecret"];
+	        this.publicKey = source["publicKey"];
+	        this.redirectUri = source["redirectUri"];
+	    }
+	}
+	export class SettingsView {
+	    environment: string;
+	    environments: EnvironmentSettings[];
+	
+	    static createFrom(source: any = {}) {
+	        return new SettingsView(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.environment = source["environment"];
+	        this.environments = this.convertValues(source["environments"], EnvironmentSettings);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class SignOutResult {
+	    account: AccountInfo;
+	    revoked: boolean;
+	    queued: boolean;
+	
+	    static createFrom(source: any = {}) {
+	        return new SignOutResult(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.account = this.convertValues(source["account"], AccountInfo);
+	        this.revoked = source["revoked"];
+	        this.queued = source["queued"];
 	    }
 	
 		convertValues(a: any, classs: any, asMap: boolean = false): any {
