@@ -1,8 +1,9 @@
 // Package sandbox is a local stand-in for Fullscript's sandbox: OAuth
 // (authorize with a consent page, token, revoke), the bearer-checked REST
 // routes the companion uses, session grants, and the Embed pages that
-// @fullscript/fullscript-js loads in an iframe. It keeps its state in memory
-// and can inject faults per route.
+// @fullscript/fullscript-js loads in an iframe. It keeps its state in memory,
+// and in a file too when Config.StatePath is set (persist.go), and can inject
+// faults per route.
 //
 // It plays Fullscript's side, so it imports nothing from the client side
 // (backend/auth, backend/fullscript): two independent implementations of the
@@ -12,14 +13,18 @@
 package sandbox
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -52,8 +57,18 @@ type Config struct {
 	StrictRedirect bool
 	// RedirectURIs registered for the built-in client (default DefaultRedirectURI).
 	RedirectURIs []string
-	// Client credentials; random when empty.
+	// Client credentials; from the state file, else random, when empty.
+	// A value given here wins over the state file's, silently, and is
+	// saved in its place.
 	ClientID, ClientSecret, PublicKey string
+	// StatePath, when set, is a JSON file that keeps the state across
+	// restarts (accounts, tokens, patients, grants, plans, events; see
+	// docs/sandbox.md). New loads it, or seeds and writes it when it does
+	// not exist; every request that changed the state saves it before its
+	// reply goes out; Close saves it once more. A file that cannot be read
+	// or parsed, or comes from a newer format version, makes New fail: it
+	// is never reseeded over. Empty: memory only, nothing is written.
+	StatePath string
 	// Now is the clock (tests move it); time.Now when nil.
 	Now func() time.Time
 	// Logger gets one line per request (never a query string or a body).
@@ -72,12 +87,16 @@ type Sandbox struct {
 	baseURL string
 	st      *state
 
-	srv *http.Server
-	ln  net.Listener
+	store *stateStore // nil without Config.StatePath
+
+	srv     *http.Server
+	ln      net.Listener
+	stopped atomic.Bool // Close has shut srv down
 }
 
-// New builds a sandbox with its seed data. It does not listen: call Start, or
-// mount Handler on a server of your own.
+// New builds a sandbox with its seed data, or with the state saved at
+// cfg.StatePath. It does not listen: call Start, or mount Handler on a
+// server of your own.
 func New(cfg Config) (*Sandbox, error) {
 	if cfg.AccessTTL == 0 {
 		cfg.AccessTTL = DefaultAccessTTL
@@ -101,6 +120,24 @@ func New(cfg Config) (*Sandbox, error) {
 		}
 		origins = append(origins, norm)
 	}
+	st := newState(seed())
+	if cfg.StatePath != "" {
+		abs, err := filepath.Abs(cfg.StatePath)
+		if err != nil {
+			return nil, fmt.Errorf("sandbox state file %s: %w", cfg.StatePath, err)
+		}
+		cfg.StatePath = abs
+		loaded, f, found, err := loadState(abs)
+		if err != nil {
+			return nil, err
+		}
+		if found {
+			st = loaded
+			cfg.ClientID = cmp.Or(cfg.ClientID, f.ClientID)
+			cfg.ClientSecret = cmp.Or(cfg.ClientSecret, f.ClientSecret)
+			cfg.PublicKey = cmp.Or(cfg.PublicKey, f.PublicKey)
+		}
+	}
 	if cfg.ClientID == "" {
 		cfg.ClientID = "sandbox-" + randomHex(12)
 	}
@@ -118,14 +155,26 @@ func New(cfg Config) (*Sandbox, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Sandbox{
+	s := &Sandbox{
 		cfg:     cfg,
 		now:     func() time.Time { return now().UTC() },
 		log:     log,
 		origins: origins,
 		faults:  newFaultTable(),
-		st:      newState(seed()),
-	}, nil
+		st:      st,
+	}
+	if cfg.StatePath != "" {
+		// Write now, seeded or loaded: a file that cannot be written is
+		// found at start, not after the first sign-in is lost.
+		if err := os.MkdirAll(filepath.Dir(cfg.StatePath), 0o700); err != nil {
+			return nil, fmt.Errorf("sandbox state file %s: %w", cfg.StatePath, err)
+		}
+		s.store = &stateStore{path: cfg.StatePath}
+		if err := s.save(); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
 }
 
 // normalizeOrigin checks an origin has a scheme and no path, and drops a
@@ -164,15 +213,20 @@ func (s *Sandbox) Start(addr string) (string, error) {
 	return base, nil
 }
 
-// Close stops the server started by Start.
+// Close stops the server started by Start, then saves the state file one
+// last time (with Config.StatePath; also when the sandbox was mounted with
+// Handler instead of Start). Calling it again only saves.
 func (s *Sandbox) Close(ctx context.Context) error {
-	if s.srv == nil {
-		return nil
+	var errs []error
+	if s.srv != nil && !s.stopped.Swap(true) {
+		if err := s.srv.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("stop sandbox: %w", err))
+		}
 	}
-	if err := s.srv.Shutdown(ctx); err != nil {
-		return fmt.Errorf("stop sandbox: %w", err)
+	if err := s.save(); err != nil {
+		errs = append(errs, err)
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // checkLoopback refuses to listen anywhere but a loopback IP: the sandbox
@@ -216,7 +270,7 @@ func (s *Sandbox) PublicKey() string    { return s.cfg.PublicKey }
 func (s *Sandbox) Handler() http.Handler {
 	mux := http.NewServeMux()
 	s.routes(mux)
-	return s.withRequestID(s.withLog(s.withFaults(mux)))
+	return s.withRequestID(s.withLog(s.withFaults(s.withSave(mux))))
 }
 
 func (s *Sandbox) routes(mux *http.ServeMux) {

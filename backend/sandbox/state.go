@@ -89,7 +89,7 @@ type tokenPair struct {
 	RotatedAt     *time.Time `json:"rotated_at"`
 	RevokedAt     *time.Time `json:"revoked_at"`
 	RevokedReason string     `json:"revoked_reason,omitempty"`
-	Status        string     `json:"status"` // filled in for /_sandbox/state
+	Status        string     `json:"status,omitempty"` // set in /_sandbox/state; empty, so left out, in the state file
 }
 
 func (p *tokenPair) status(now time.Time) string {
