@@ -3,7 +3,10 @@ package vault
 import (
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 )
@@ -65,4 +68,23 @@ func additionalData(version byte, aad []byte) []byte {
 	ad := make([]byte, 0, 1+len(aad))
 	ad = append(ad, version)
 	return append(ad, aad...)
+}
+
+// idKeyLabel derives KeyedID's subkey, so it never equals the sealing key.
+const idKeyLabel = "fullscript-companion keyed id"
+
+func derive(key []byte, label string) []byte {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(label))
+	return m.Sum(nil)
+}
+
+// KeyedID is a stable, opaque identifier for a value that must not be
+// readable where it is stored (a database key for a patient typed in by
+// hand, say): HMAC-SHA256 under a subkey of the data key, so nobody
+// without the key can test guesses against it. 32 hex characters.
+func (v *Vault) KeyedID(value string) string {
+	m := hmac.New(sha256.New, v.idKey)
+	m.Write([]byte(value))
+	return hex.EncodeToString(m.Sum(nil)[:16])
 }

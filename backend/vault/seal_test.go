@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/rand"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -166,4 +167,31 @@ func TestSealConcurrent(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+func TestKeyedID(t *testing.T) {
+	dir := t.TempDir()
+	v1, err := Open(t.Context(), Options{Dir: dir, NoKeyring: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v2, err := Open(t.Context(), Options{Dir: dir, NoKeyring: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := Open(t.Context(), Options{Dir: t.TempDir(), NoKeyring: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := v1.KeyedID("nadia.h@example.com")
+	switch {
+	case len(id) != 32 || strings.Contains(id, "nadia"):
+		t.Errorf("id %q is not opaque", id)
+	case v2.KeyedID("nadia.h@example.com") != id:
+		t.Error("the same key gives another id")
+	case v1.KeyedID("nadia.h@example.co") == id:
+		t.Error("another value gives the same id")
+	case other.KeyedID("nadia.h@example.com") == id:
+		t.Error("another key gives the same id: guesses could be tested without the key")
+	}
 }

@@ -80,6 +80,7 @@ type Vault struct {
 	storage Storage
 	note    string
 	check   string // key check value: safe to log and compare
+	idKey   []byte // a subkey for KeyedID, derived from the data key
 }
 
 // Storage says where the data key lives.
@@ -144,7 +145,7 @@ func Open(ctx context.Context, opts Options) (*Vault, error) {
 	if err != nil {
 		return nil, err
 	}
-	v := &Vault{aead: aead, storage: m.Storage, check: m.KeyCheck}
+	v := &Vault{aead: aead, storage: m.Storage, check: m.KeyCheck, idKey: derive(key, idKeyLabel)}
 	if m.Storage == StorageKeyFile {
 		v.note = keyFileNote(m.Reason, o.path(keyFileName))
 	}
