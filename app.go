@@ -2,18 +2,30 @@ package main
 
 import (
 	"context"
+	"sync"
+	"time"
+
+	"github.com/wailsapp/wails/v2/pkg/runtime"
 
 	"fullscript-companion/backend/companion"
 )
 
 // App is what the window's frontend can call (Wails binds every exported
 // method). It is a thin adapter: each method forwards to backend/companion,
-// which the CLI shares, so no business logic lives here.
+// which the CLI shares, so no business logic lives here. No method returns
+// an access or refresh token (TestBoundMethodsCarryNoTokens).
 type App struct {
 	svc *companion.Service
 	// ctx is the Wails context, set once by startup.
 	ctx context.Context
+
+	mu           sync.Mutex
+	cancelSignIn context.CancelFunc
+	launch       *companion.LaunchIntent // from the command line, handed out once
 }
+
+// launchEvent carries a LaunchIntent from a second `open` to the window.
+const launchEvent = "launch"
 
 // NewApp wraps the companion service for the window.
 func NewApp(svc *companion.Service) *App {
@@ -25,6 +37,21 @@ func NewApp(svc *companion.Service) *App {
 func (a *App) startup(ctx context.Context) {
 	a.ctx = ctx
 	_ = a.svc.Start(ctx)
+	go a.sendPendingSignOuts(ctx)
+}
+
+// sendPendingSignOuts retries queued revocations now and every minute.
+func (a *App) sendPendingSignOuts(ctx context.Context) {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		_, _, _ = a.svc.SendPendingSignOuts(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 func (a *App) shutdown(ctx context.Context) {
@@ -39,4 +66,152 @@ func (a *App) Overview() (companion.Overview, error) {
 // FrontendReady is called once the first screen has rendered.
 func (a *App) FrontendReady(report companion.FrontendReport) {
 	a.svc.FrontendReady(a.ctx, report)
+}
+
+// SignIn runs the loopback sign-in in the system browser and returns the
+// new (or updated) account. CancelSignIn ends it early.
+func (a *App) SignIn(environment string) (companion.Account, error) {
+	ctx, cancel := context.WithCancel(a.ctx)
+	a.mu.Lock()
+	if a.cancelSignIn != nil {
+		a.cancelSignIn() // one sign-in at a time: the newest wins
+	}
+	a.cancelSignIn = cancel
+	a.mu.Unlock()
+	defer cancel()
+	acct, err := a.svc.SignIn(ctx, companion.SignInRequest{
+		Environment: environment,
+		OpenBrowser: func(url string) error {
+			runtime.BrowserOpenURL(a.ctx, url)
+			return nil
+		},
+	})
+	if err != nil {
+		return companion.Account{}, err
+	}
+	return a.svc.OverviewAccount(a.ctx, acct.ID)
+}
+
+// CancelSignIn stops a sign-in that is waiting for the browser.
+func (a *App) CancelSignIn() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.cancelSignIn != nil {
+		a.cancelSignIn()
+		a.cancelSignIn = nil
+	}
+}
+
+// RenameAccount sets an account's label ("" removes it).
+func (a *App) RenameAccount(accountID, label string) (companion.Account, error) {
+	if _, err := a.svc.RenameAccount(a.ctx, accountID, label); err != nil {
+		return companion.Account{}, err
+	}
+	return a.svc.OverviewAccount(a.ctx, accountID)
+}
+
+// SetDefaultAccount makes an account the one the window opens on.
+func (a *App) SetDefaultAccount(accountID string) (companion.Account, error) {
+	if _, err := a.svc.SetDefaultAccount(a.ctx, accountID); err != nil {
+		return companion.Account{}, err
+	}
+	return a.svc.OverviewAccount(a.ctx, accountID)
+}
+
+// SignOut signs an account out (revoked now, or queued while offline).
+func (a *App) SignOut(accountID string) (companion.SignOutResult, error) {
+	return a.svc.SignOut(a.ctx, accountID)
+}
+
+// RetryPendingSignOuts is called when the network comes back.
+func (a *App) RetryPendingSignOuts() (int, error) {
+	sent, _, err := a.svc.SendPendingSignOuts(a.ctx)
+	return sent, err
+}
+
+// SearchPatients searches the clinic's patients (empty query: all).
+func (a *App) SearchPatients(accountID, query string, page int) (companion.PatientPage, error) {
+	return a.svc.SearchPatients(a.ctx, accountID, query, page)
+}
+
+// RecentPatients lists patients the account opened plans for. Offline.
+func (a *App) RecentPatients(accountID string) ([]companion.Patient, error) {
+	return a.svc.RecentPatients(a.ctx, accountID)
+}
+
+// ValidatePatient checks a patient typed in by hand.
+func (a *App) ValidatePatient(p companion.Patient) []companion.FieldError {
+	errs := companion.ValidatePatient(p, time.Now())
+	if errs == nil {
+		return []companion.FieldError{}
+	}
+	return errs
+}
+
+// RememberPatient keeps a patient the practitioner opens a plan for (sealed).
+func (a *App) RememberPatient(accountID string, p companion.Patient) error {
+	return a.svc.RememberPatient(a.ctx, accountID, p)
+}
+
+// NewSessionGrant returns a fresh single-use grant for one Embed mount:
+// {secretToken, expiresAt, env, domain, publicKey} and nothing else.
+func (a *App) NewSessionGrant(accountID string) (companion.SessionGrant, error) {
+	return a.svc.NewSessionGrant(a.ctx, accountID)
+}
+
+// RecordEmbedEvent stores a Fullscript.js event in the clinic's history.
+func (a *App) RecordEmbedEvent(accountID string, payload map[string]any) (companion.HistoryEntry, error) {
+	return a.svc.RecordEmbedEvent(a.ctx, accountID, payload)
+}
+
+// History lists an account's history. Offline.
+func (a *App) History(accountID string) ([]companion.HistoryEntry, error) {
+	return a.svc.History(a.ctx, accountID)
+}
+
+// Settings reads the settings (the client secret only as set or not).
+func (a *App) Settings() (companion.SettingsView, error) {
+	return a.svc.Settings(a.ctx)
+}
+
+// ValidateSettings checks a Settings form field by field.
+func (a *App) ValidateSettings(in companion.SettingsInput) []companion.FieldError {
+	errs := companion.ValidateSettings(in)
+	if errs == nil {
+		return []companion.FieldError{}
+	}
+	return errs
+}
+
+// SaveSettings stores a Settings form.
+func (a *App) SaveSettings(in companion.SettingsInput) (companion.SettingsView, error) {
+	return a.svc.SaveSettings(a.ctx, in)
+}
+
+// Diagnostics says what to register at Fullscript and what is missing.
+func (a *App) Diagnostics() (companion.Diagnostics, error) {
+	return a.svc.Diagnostics(a.ctx)
+}
+
+// CheckConnection checks settings, network, redirect URI, Embed frame and,
+// with an account, its access.
+func (a *App) CheckConnection(accountID string) (companion.ConnectionReport, error) {
+	return a.svc.CheckConnection(a.ctx, accountID)
+}
+
+// LaunchIntent is what `fullscript-companion open` asked for when it
+// started this window; it is handed out once (nil after that).
+func (a *App) LaunchIntent() *companion.LaunchIntent {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	in := a.launch
+	a.launch = nil
+	return in
+}
+
+// deliverLaunch hands an `open` from a second launch to the window.
+func (a *App) deliverLaunch(in companion.LaunchIntent) {
+	runtime.WindowUnminimise(a.ctx)
+	runtime.Show(a.ctx)
+	runtime.EventsEmit(a.ctx, launchEvent, in)
 }

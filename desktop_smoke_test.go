@@ -241,7 +241,9 @@ func assertBuiltPageIsLockedDown(t *testing.T, path string) {
 		t.Fatalf("%s has no Content-Security-Policy meta tag", path)
 	}
 	policy := strings.ReplaceAll(string(csp[1]), "&#39;", "'")
-	for _, want := range []string{"default-src 'self'", "script-src 'self'", "object-src 'none'"} {
+	for _, want := range []string{"default-src 'self'", "script-src 'self'", "object-src 'none'",
+		// Frames only from Fullscript's Embed hosts and the loopback sandbox.
+		"frame-src http://127.0.0.1:* https://us-snd.fullscript.io https://ca-snd.fullscript.io https://us.fullscript.com https://ca.fullscript.com;"} {
 		if !strings.Contains(policy, want) {
 			t.Errorf("Content-Security-Policy %q lacks %q", policy, want)
 		}

@@ -8,7 +8,9 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"embed"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -41,7 +43,19 @@ func main() {
 	// Everything the process writes, WebKit's own storage and cache included,
 	// is for this user's eyes only. Process state, not disk: safe before Run.
 	companion.KeepFilesPrivate()
-	if args := os.Args[1:]; cli.Handles(args) {
+	args := os.Args[1:]
+	// `open` is the window's own command: it opens (or hands to the running
+	// window, through Wails' single-instance lock) an account, a patient and
+	// a Fullscript screen.
+	var intent *companion.LaunchIntent
+	if len(args) > 0 && args[0] == "open" {
+		in, err := companion.ParseOpenArgs(args[1:])
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "fullscript-companion open: %v\n", err)
+			os.Exit(cli.ExitUsage)
+		}
+		intent = &in
+	} else if cli.Handles(args) {
 		// Long-running commands (sandbox) stop cleanly on Ctrl-C or SIGTERM.
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		code := cli.Run(ctx, args, cli.IO{Out: os.Stdout, Err: os.Stderr})
@@ -50,9 +64,11 @@ func main() {
 	}
 	log := newLogger(os.Stderr, os.Getenv(logLevelEnv))
 	app := NewApp(companion.New(companion.Options{
-		Logger:     log,
-		KeyringOff: strings.EqualFold(os.Getenv(companion.KeyringEnv), "off"),
+		Logger:          log,
+		KeyringOff:      strings.EqualFold(os.Getenv(companion.KeyringEnv), "off"),
+		EmbeddedSandbox: true,
 	}))
+	app.launch = intent
 	if err := wails.Run(appOptions(app, log)); err != nil {
 		log.Error("run window", "err", err)
 		os.Exit(1)
@@ -84,7 +100,13 @@ func appOptions(app *App, log *slog.Logger) *options.App {
 		// A failed call reaches the frontend as {message, fix, detail}, so it
 		// can say what happened and what to do, with the detail folded away.
 		ErrorFormatter: func(err error) any { return companion.ViewOf(err) },
-		Logger:         wailsLogger{log: log.With("component", "wails")},
+		// A second launch hands its `open` to this window and exits
+		// (through D-Bus on Linux; with no session bus, both windows run).
+		SingleInstanceLock: &options.SingleInstanceLock{
+			UniqueId:               singleInstanceID(os.Getenv(companion.DataDirEnv)),
+			OnSecondInstanceLaunch: app.onSecondInstance,
+		},
+		Logger: wailsLogger{log: log.With("component", "wails")},
 		// Filtering happens in our slog handler; Wails forwards everything it
 		// would print, except Trace, which wailsLogger drops.
 		LogLevel:           logger.DEBUG,
@@ -97,6 +119,28 @@ func appOptions(app *App, log *slog.Logger) *options.App {
 			WebviewGpuPolicy: linux.WebviewGpuPolicyNever,
 		},
 	}
+}
+
+// singleInstanceID is one per data folder, so two profiles (FSC_DATA_DIR)
+// can run side by side.
+func singleInstanceID(dataDir string) string {
+	if dataDir == "" {
+		return "fullscript-companion"
+	}
+	sum := sha256.Sum256([]byte(dataDir))
+	return fmt.Sprintf("fullscript-companion-%x", sum[:4])
+}
+
+// onSecondInstance takes a second launch's arguments: an `open` is
+// delivered to the window, anything else just brings it forward.
+func (a *App) onSecondInstance(data options.SecondInstanceData) {
+	if len(data.Args) > 0 && data.Args[0] == "open" {
+		if in, err := companion.ParseOpenArgs(data.Args[1:]); err == nil {
+			a.deliverLaunch(in)
+			return
+		}
+	}
+	a.deliverLaunch(companion.LaunchIntent{})
 }
 
 // newLogger writes text logs to w at the named level (info when empty or unknown).

@@ -52,27 +52,34 @@ type Options struct {
 	Keyring vault.Keyring
 	// HTTPClient calls Fullscript; nil means one with a 30 s timeout.
 	HTTPClient *http.Client
+	// EmbeddedSandbox runs the local Fullscript sandbox inside the app (the
+	// window's default), its state kept in the data folder, unless
+	// FULLSCRIPT_SANDBOX_URL names another one.
+	EmbeddedSandbox bool
 }
 
 // Service is the app's core. It is safe for concurrent use: Wails calls bound
 // methods from several goroutines.
 type Service struct {
-	platform    Platform
-	environment string
-	log         *slog.Logger
-	now         func() time.Time
-	http        *http.Client
-	keyringOff  bool
-	keyring     vault.Keyring
-	hook        string // FULLSCRIPT_COMPANION_TEST_HOOK, see tokens.go
-	locks       accountLocks
-	flight      singleflight.Group
+	platform     Platform
+	environment  string
+	log          *slog.Logger
+	now          func() time.Time
+	http         *http.Client
+	keyringOff   bool
+	keyring      vault.Keyring
+	hook         string // FULLSCRIPT_COMPANION_TEST_HOOK, see tokens.go
+	embedSandbox bool
+	locks        accountLocks
+	flight       singleflight.Group
 
 	mu            sync.Mutex
 	dataDir       string
 	started       time.Time
 	startErr      error
 	frontendReady bool
+	webviewOrigin string
+	sandbox       *embeddedSandbox
 	vault         *vault.Vault
 	store         *store.Store
 }
@@ -81,14 +88,15 @@ type Service struct {
 // binding generation, so anything that touches the disk waits for Start.
 func New(opts Options) *Service {
 	s := &Service{
-		dataDir:     opts.DataDir,
-		platform:    opts.Platform,
-		environment: opts.Environment,
-		log:         opts.Logger,
-		now:         opts.Now,
-		http:        opts.HTTPClient,
-		keyringOff:  opts.KeyringOff,
-		keyring:     opts.Keyring,
+		dataDir:      opts.DataDir,
+		platform:     opts.Platform,
+		environment:  opts.Environment,
+		log:          opts.Logger,
+		now:          opts.Now,
+		http:         opts.HTTPClient,
+		keyringOff:   opts.KeyringOff,
+		keyring:      opts.Keyring,
+		embedSandbox: opts.EmbeddedSandbox,
 	}
 	if s.environment == "" {
 		s.environment = DefaultEnvironment
@@ -143,7 +151,10 @@ func (s *Service) prepareLocked(ctx context.Context) error {
 	if err := ensurePrivateDir(s.dataDir, s.log); err != nil {
 		return err
 	}
-	return s.openVaultLocked(ctx)
+	if err := s.openVaultLocked(ctx); err != nil {
+		return err
+	}
+	return s.startSandboxLocked()
 }
 
 // openVaultLocked opens the data key and the database, once.
@@ -194,6 +205,10 @@ func (s *Service) ready(ctx context.Context) (*store.Store, error) {
 // Shutdown is called once when the window closes or the process is asked to stop.
 func (s *Service) Shutdown(ctx context.Context) {
 	s.mu.Lock()
+	if s.sandbox != nil {
+		s.sandbox.stop(ctx, s.log)
+		s.sandbox = nil
+	}
 	if s.store != nil {
 		if err := s.store.Close(); err != nil {
 			s.log.WarnContext(ctx, "close the vault", "err", err)

@@ -100,7 +100,7 @@ func (s *Service) connection(ctx context.Context, envName string, ov ConnectionO
 	}
 	getenv := s.platform.Getenv
 	if envName == fullscript.EnvLocal {
-		url := firstSet(ov.SandboxURL, getenv(EnvVarSandboxURL), setting("sandbox_url"), DefaultSandboxURL)
+		url := firstSet(ov.SandboxURL, getenv(EnvVarSandboxURL), s.embeddedSandboxURL(), setting("sandbox_url"), DefaultSandboxURL)
 		info, err := fullscript.FetchSandboxInfo(ctx, s.http, url)
 		if err != nil {
 			return Connection{}, &Problem{

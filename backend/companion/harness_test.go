@@ -3,8 +3,10 @@ package companion
 import (
 	"bytes"
 	"context"
+	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -145,4 +147,37 @@ func (w *world) startSandbox() {
 	if _, err := w.sb.Start(w.addr); err != nil {
 		w.t.Fatal(err)
 	}
+}
+
+// consentBrowser plays a person on the sandbox's consent page: it approves
+// as the first person listed, then follows the redirect to the app.
+func consentBrowser(authURL string) error {
+	go func() {
+		noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		res, err := noFollow.Get(authURL)
+		if err != nil {
+			return
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		page := string(body)
+		field := func(start string) string {
+			_, after, _ := strings.Cut(page, start)
+			v, _, _ := strings.Cut(after, `"`)
+			return v
+		}
+		u, _ := url.Parse(authURL)
+		form := url.Values{"request": {field(`name="request" value="`)}, "user_id": {field(`name="user_id" value="`)}, "decision": {"approve"}}
+		res, err = noFollow.PostForm(u.Scheme+"://"+u.Host+u.Path, form)
+		if err != nil {
+			return
+		}
+		res.Body.Close()
+		if loc := res.Header.Get("Location"); loc != "" {
+			if res, err := http.Get(loc); err == nil {
+				res.Body.Close()
+			}
+		}
+	}()
+	return nil
 }

@@ -24,6 +24,7 @@ func (s *Service) FrontendReady(ctx context.Context, r FrontendReport) {
 	s.mu.Lock()
 	first := !s.frontendReady
 	s.frontendReady = true
+	s.webviewOrigin = r.Origin
 	var since time.Duration
 	if !s.started.IsZero() {
 		since = s.now().Sub(s.started)

@@ -1,0 +1,195 @@
+package companion
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"fullscript-companion/backend/fullscript"
+)
+
+// Diagnostics is what a practitioner (or their IT person) needs to register
+// the app with Fullscript and see what is missing.
+type Diagnostics struct {
+	Environment string `json:"environment"`
+	// WebviewOrigin is the origin to put on the app's Embed allow-list
+	// (Fullscript's API Dashboard, "Origin URI").
+	WebviewOrigin string `json:"webviewOrigin"`
+	// RedirectURI is the redirect URI to register for the app.
+	RedirectURI    string   `json:"redirectUri"`
+	EmbedDomain    string   `json:"embedDomain"`
+	SandboxURL     string   `json:"sandboxUrl"`
+	Missing        []string `json:"missing"`
+	KeyStorage     string   `json:"keyStorage"`
+	KeyStorageNote string   `json:"keyStorageNote"`
+	DataDir        string   `json:"dataDir"`
+}
+
+// Diagnostics reads the current environment's settings; no network needed
+// except for the local sandbox's published settings.
+func (s *Service) Diagnostics(ctx context.Context) (Diagnostics, error) {
+	if _, err := s.ready(ctx); err != nil {
+		return Diagnostics{}, err
+	}
+	env := s.currentEnvironment(ctx)
+	s.mu.Lock()
+	d := Diagnostics{Environment: env, WebviewOrigin: s.webviewOrigin, KeyStorage: string(s.vault.Storage()), KeyStorageNote: s.vault.Note(), DataDir: s.dataDir, Missing: []string{}}
+	s.mu.Unlock()
+	conn, err := s.connection(ctx, env, ConnectionOverrides{})
+	if err != nil {
+		d.Missing = append(d.Missing, ViewOf(err).Message+" "+ViewOf(err).Fix)
+		return d, nil
+	}
+	d.RedirectURI, d.EmbedDomain, d.SandboxURL = conn.RedirectURI, conn.Env.EmbedDomain, conn.SandboxURL
+	if conn.PublicKey == "" {
+		d.Missing = append(d.Missing, ViewOf(missingSetting(env, "Embed public key", "--public-key", EnvVarPublicKey)).Message)
+	}
+	return d, nil
+}
+
+// Check is one step of CheckConnection.
+type Check struct {
+	Name    string `json:"name"`
+	Status  string `json:"status"` // ok, failed, skipped
+	Message string `json:"message"`
+	Fix     string `json:"fix"`
+}
+
+// ConnectionReport is CheckConnection's answer, one line per check.
+type ConnectionReport struct {
+	Environment string  `json:"environment"`
+	Checks      []Check `json:"checks"`
+}
+
+// CheckConnection walks what must be right for sign-in and Embed to work,
+// and explains each failure: settings, reaching Fullscript, the redirect
+// URI, the Embed frame (origin and public key) and, with an account, its
+// scopes.
+func (s *Service) CheckConnection(ctx context.Context, accountID string) (ConnectionReport, error) {
+	if _, err := s.ready(ctx); err != nil {
+		return ConnectionReport{}, err
+	}
+	env := s.currentEnvironment(ctx)
+	if accountID != "" {
+		a, err := s.account(ctx, accountID)
+		if err != nil {
+			return ConnectionReport{}, err
+		}
+		env = a.Env
+	}
+	r := ConnectionReport{Environment: env}
+	add := func(c Check) { r.Checks = append(r.Checks, c) }
+	skipRest := func(names ...string) {
+		for _, n := range names {
+			add(Check{Name: n, Status: "skipped", Message: "Skipped: an earlier check failed."})
+		}
+	}
+	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+
+	conn, err := s.connection(ctx, env, ConnectionOverrides{})
+	if err != nil {
+		v := ViewOf(err)
+		status := "failed"
+		add(Check{Name: "Settings", Status: status, Message: v.Message, Fix: v.Fix})
+		skipRest("Reach Fullscript", "Redirect URI", "Embed frame", "Account access")
+		return r, nil
+	}
+	add(Check{Name: "Settings", Status: "ok", Message: "Client id, secret and redirect URI are set for " + env + "."})
+
+	client := &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := s.probe(ctx, client, conn.Env.APIBase+"/clinic")
+	if err != nil {
+		add(Check{Name: "Reach Fullscript", Status: "failed", Message: "Fullscript cannot be reached at " + conn.Env.APIBase + ".", Fix: "Check the internet connection (or that the sandbox runs), then check again."})
+		skipRest("Redirect URI", "Embed frame", "Account access")
+		return r, nil
+	}
+	add(Check{Name: "Reach Fullscript", Status: "ok", Message: fmt.Sprintf("%s answers (HTTP %d).", conn.Env.APIBase, res.StatusCode)})
+
+	// Fullscript answers an authorization request with a 404 when the
+	// client id is unknown or the redirect URI is not the registered one.
+	q := url.Values{"client_id": {conn.ClientID}, "redirect_uri": {sampleRedirect(conn.RedirectURI)}, "response_type": {"code"}, "state": {"diagnostics"}}
+	if res, err := s.probe(ctx, client, conn.Env.AuthorizeURL+"?"+q.Encode()); err != nil {
+		add(Check{Name: "Redirect URI", Status: "failed", Message: "The sign-in page could not be reached.", Fix: "Check the authorize URL in Settings."})
+	} else if res.StatusCode == http.StatusNotFound {
+		add(Check{Name: "Redirect URI", Status: "failed", Message: "Fullscript does not know this client id with the redirect URI " + conn.RedirectURI + ".", Fix: "Register exactly " + conn.RedirectURI + " for the app in Fullscript's API Dashboard, or correct the client id."})
+	} else {
+		add(Check{Name: "Redirect URI", Status: "ok", Message: "The sign-in page accepts " + conn.RedirectURI + "."})
+	}
+
+	s.mu.Lock()
+	origin := s.webviewOrigin
+	s.mu.Unlock()
+	switch {
+	case origin == "":
+		add(Check{Name: "Embed frame", Status: "skipped", Message: "The window's origin is not known yet (open the window first)."})
+	case conn.PublicKey == "":
+		add(Check{Name: "Embed frame", Status: "failed", Message: "No Embed public key is set for " + env + ".", Fix: "Copy it from Fullscript's API Dashboard, Fullscript Embed tab, into Settings."})
+	default:
+		// The Embed page answers frame-ancestors 'none' when the origin is
+		// not on the allow-list or the public key is another environment's
+		// (reference 5.9); a bad secret token alone is not a refusal.
+		page := conn.Env.EmbedDomain + "/api/embeddable/session/treatment_plans/new?secret_token=diagnostics&public_key=" + url.QueryEscape(conn.PublicKey) + "&frame_id=diagnostics&target_origin=" + origin
+		if res, err := s.probe(ctx, client, page); err != nil {
+			add(Check{Name: "Embed frame", Status: "failed", Message: "Fullscript's Embed host " + conn.Env.EmbedDomain + " cannot be reached.", Fix: "Check the internet connection and the Embed domain in Settings."})
+		} else if csp := res.Header.Get("Content-Security-Policy"); strings.Contains(csp, "frame-ancestors 'none'") {
+			add(Check{Name: "Embed frame", Status: "failed", Message: "Fullscript refuses to show its screens in this window.", Fix: "Add " + origin + " to the app's Origin URIs (Fullscript Embed tab), and check the public key is this environment's."})
+		} else {
+			add(Check{Name: "Embed frame", Status: "ok", Message: "Fullscript's screens may be shown in " + origin + "."})
+		}
+	}
+
+	if accountID == "" {
+		add(Check{Name: "Account access", Status: "skipped", Message: "Choose an account to check its access."})
+		return r, nil
+	}
+	access, err := s.AccessToken(ctx, accountID)
+	if err != nil {
+		v := ViewOf(err)
+		add(Check{Name: "Account access", Status: "failed", Message: v.Message, Fix: v.Fix})
+		return r, nil
+	}
+	_, err = conn.api(s.http, s).Clinic(ctx, access)
+	switch {
+	case err == nil:
+		add(Check{Name: "Account access", Status: "ok", Message: "The account can read its clinic."})
+	case fullscript.IsForbidden(err):
+		add(Check{Name: "Account access", Status: "failed", Message: "Fullscript refused: the app lacks a scope (clinic:read).", Fix: "Add the scopes in the API Dashboard, then sign in again: new scopes do not reach existing sign-ins."})
+	default:
+		var apiErr *fullscript.APIError
+		msg := err.Error()
+		if errors.As(err, &apiErr) {
+			msg = apiErr.Error()
+		}
+		add(Check{Name: "Account access", Status: "failed", Message: msg, Fix: "Try again; the details help support."})
+	}
+	return r, nil
+}
+
+func (s *Service) probe(ctx context.Context, client *http.Client, u string) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, err
+	}
+	res, err := client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	res.Body.Close()
+	return res, nil
+}
+
+// sampleRedirect fills in a port for a registered loopback URI without
+// one, as the listener would.
+func sampleRedirect(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Port() != "" {
+		return raw
+	}
+	u.Host += ":53682"
+	return u.String()
+}
