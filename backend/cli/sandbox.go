@@ -34,8 +34,9 @@ func runSandbox(ctx context.Context, io IO, args []string) error {
 	fs.DurationVar(&opts.Config.AccessTTL, "access-ttl", sandbox.DefaultAccessTTL, "access token lifetime")
 	fs.Var(&origins, "allow-origin", "a page origin allowed to frame the Embed pages, besides wails://wails and wails://wails.localhost:34115 (repeatable)")
 	fs.BoolVar(&opts.Config.StrictRedirect, "strict-redirect", false, "loopback redirect URIs must match the registered port too")
+	fs.StringVar(&opts.Config.StatePath, "state", "", "keep the sandbox's state in this file across runs (the window's built-in sandbox uses <data folder>/sandbox/state.json)")
 	fs.Usage = func() {
-		fmt.Fprint(io.Err, "Usage: fullscript-companion sandbox [flags]\n\nRuns the local Fullscript sandbox until interrupted and prints its base URL.\nIts settings and seeded users are at <base URL>/_sandbox/info.\n\nFlags:\n")
+		fmt.Fprint(io.Err, "Usage: fullscript-companion sandbox [flags]\n\nRuns the local Fullscript sandbox until interrupted and prints its base URL.\nIts settings and seeded users are at <base URL>/_sandbox/info. Its state is\nin memory unless --state names a file.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {

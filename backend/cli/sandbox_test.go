@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -106,5 +108,34 @@ func TestSandboxCommandRejectsBadInput(t *testing.T) {
 	var out, errOut bytes.Buffer
 	if code := Run(context.Background(), []string{"sandbox", "--help"}, IO{Out: &out, Err: &errOut}); code != ExitOK || !strings.Contains(errOut.String(), "-allow-origin") {
 		t.Errorf("--help: exit %d, %q", code, errOut.String())
+	}
+}
+
+func TestSandboxCommandKeepsStateInAFile(t *testing.T) {
+	state := filepath.Join(t.TempDir(), "state.json")
+	var clientID string
+	for range 2 {
+		ctx, cancel := context.WithCancel(context.Background())
+		ready := make(chan string, 1)
+		done := make(chan error, 1)
+		go func() {
+			done <- serveSandbox(ctx, IO{Out: io.Discard, Err: io.Discard}, SandboxOptions{Addr: "127.0.0.1:0", Config: sandbox.Config{StatePath: state}, Ready: func(b string) { ready <- b }})
+		}()
+		base := <-ready
+		res, err := http.Get(base + "/_sandbox/info")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var info sandbox.Info
+		_ = json.NewDecoder(res.Body).Decode(&info)
+		res.Body.Close()
+		if clientID != "" && info.ClientID != clientID {
+			t.Errorf("client id changed across runs with --state: %s then %s", clientID, info.ClientID)
+		}
+		clientID = info.ClientID
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
 	}
 }

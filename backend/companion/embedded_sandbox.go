@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"fullscript-companion/backend/sandbox"
 )
@@ -36,8 +37,9 @@ func (s *Service) startSandboxLocked() error {
 		return &Problem{What: "The built-in Fullscript sandbox cannot start.", Fix: "Make sure your user account can write to " + s.dataDir + ".", Err: err}
 	}
 	sb, err := sandbox.New(sandbox.Config{
-		StatePath: statePath,
-		Logger:    s.log.With("component", "sandbox"),
+		StatePath:    statePath,
+		AllowOrigins: strings.Fields(s.platform.Getenv(SandboxAllowOriginsEnv)),
+		Logger:       s.log.With("component", "sandbox"),
 	})
 	if err != nil {
 		return &Problem{
@@ -59,6 +61,11 @@ func (s *Service) startSandboxLocked() error {
 }
 
 const sandboxDefaultAddr = "127.0.0.1:8787"
+
+// SandboxAllowOriginsEnv adds page origins (space-separated) the built-in
+// sandbox lets frame its Embed pages, besides the window's own: a browser
+// driving `wails dev` at http://localhost:34115, say.
+const SandboxAllowOriginsEnv = "FSC_SANDBOX_ALLOW_ORIGINS"
 
 func (e *embeddedSandbox) stop(ctx context.Context, log *slog.Logger) {
 	if err := e.sb.Close(ctx); err != nil {
