@@ -1,9 +1,9 @@
 import { act, render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { App } from "./App";
 import { CompanionApiProvider } from "./api/CompanionApiContext";
-import type { CompanionApi, Overview } from "./api/companionApi";
+import type { Account, CompanionApi, Overview } from "./api/companionApi";
 import { account, deferred, fakeApi, overviewWith } from "./test/fakeApi";
 
 function renderApp(api: CompanionApi) {
@@ -48,12 +48,16 @@ describe("App", () => {
       expect.stringMatching(/^Open their treatment plan, the catalog or labs/),
     ]);
 
-    // Sign-in is not built yet: the button says so instead of doing nothing.
-    for (const button of screen.getAllByRole("button", { name: /Add account/ })) {
-      expect((button as HTMLButtonElement).disabled).toBe(true);
-      const note = document.getElementById(button.getAttribute("aria-describedby") ?? "");
-      expect(note?.textContent).toMatch(/not in this version yet: run fullscript-companion login/);
-    }
+    // Adding an account starts the browser sign-in and shows what the app waits for.
+    const signIn = deferred<Account>();
+    vi.mocked(api.signIn).mockImplementation(() => signIn.promise);
+    const add = within(screen.getByRole("main")).getByRole("button", { name: /Add/ }) as HTMLButtonElement;
+    expect(add.disabled).toBe(false);
+    await userEvent.click(add);
+    expect(api.signIn).toHaveBeenCalledWith("local");
+    expect(await screen.findByText(/Finish signing in in your browser/)).toBeTruthy();
+    await userEvent.click(screen.getByRole("button", { name: "Cancel" }));
+    expect(api.cancelSignIn).toHaveBeenCalled();
   });
 
   // That it is sent once even when the view changes later is checked by the
@@ -123,19 +127,25 @@ describe("App", () => {
 
     const riverside = await screen.findByRole("region", { name: "Riverside Clinic" });
     const northside = screen.getByRole("region", { name: "Northside Clinic" });
-    expect(within(riverside).getAllByRole("button").map((b) => b.textContent)).toEqual([
-      "Dr. Ada Moss",
-      "Sam (staff)Sign-in expiring",
+    // Each row: name, role, the environment (it differs from the app's), status words only when not valid.
+    expect(within(riverside).getAllByRole("listitem").map((li) => li.textContent)).toEqual([
+      "Dr. Ada MossPractitioner · US sandbox",
+      "SamStaff · US sandboxSign-in expiring",
     ]);
-    expect(within(northside).getByRole("button").textContent).toBe("Dr. Ada MossNeeds sign-in");
+    expect(within(northside).getByRole("listitem").textContent).toBe(
+      "Dr. Ada MossPractitioner · US sandboxNeeds sign-inSign in again",
+    );
     expect(screen.getByRole("heading", { name: "Choose an account" })).toBeTruthy();
     await waitFor(() => expect(api.frontendReady).toHaveBeenCalledWith(expect.objectContaining({ view: "accounts" })));
 
-    await userEvent.click(within(northside).getByRole("button"));
+    const northsideRow = within(northside).getByRole("button", { name: /^Dr\. Ada Moss/ });
+    await userEvent.click(northsideRow);
     const header = screen.getByRole("banner");
     expect(header.textContent).toContain("Dr. Ada Moss·Northside Clinic·US sandbox");
-    expect(within(northside).getByRole("button").getAttribute("aria-current")).toBe("true");
-    expect(screen.getByRole("heading", { level: 1, name: "Northside Clinic" })).toBeTruthy();
+    expect(northsideRow.getAttribute("aria-current")).toBe("true");
+    // The chosen account's workspace: Fullscript's screens to open.
+    const open = within(screen.getByRole("main")).getByRole("group", { name: "Open in Fullscript" });
+    expect(within(open).getByRole("button", { name: /Treatment plan/ })).toBeTruthy();
   });
 
   it("reaches every account with the keyboard alone", async () => {
@@ -147,8 +157,11 @@ describe("App", () => {
 
     const user = userEvent.setup();
     await user.tab();
+    expect(document.activeElement).toBe(screen.getByRole("button", { name: /^Dr\. Ada Moss/ }));
+    await user.tab(); // her actions menu button sits between the rows
+    expect(document.activeElement).toBe(screen.getByRole("button", { name: "Actions for Dr. Ada Moss" }));
     await user.tab();
-    expect(document.activeElement?.textContent).toBe("Sam (staff)");
+    expect(document.activeElement).toBe(screen.getByRole("button", { name: /^Sam Staff/ }));
     await user.keyboard("{Enter}");
     expect(screen.getByRole("banner").textContent).toContain("Sam·Riverside Clinic");
   });

@@ -15,7 +15,9 @@ export function useOverview(): OverviewState & { reload: () => void } {
 
   useEffect(() => {
     let live = true;
-    setState({ status: "loading" });
+    // A reload keeps what is on screen until the new overview arrives, so
+    // the sidebar does not flash empty after every rename.
+    setState((prev) => (prev.status === "ready" ? prev : { status: "loading" }));
     api.overview().then(
       (overview) => live && setState({ status: "ready", overview }),
       (err: unknown) => live && setState({ status: "error", error: toAppError(err) }),

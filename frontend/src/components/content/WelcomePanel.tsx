@@ -1,5 +1,6 @@
 import { environmentLabel, isSandbox } from "../../api/environments";
 import { AddAccountButton } from "../sidebar/AddAccountButton";
+import { addAccountDisabledReason } from "../sidebar/network";
 
 const steps = [
   ["Sign in with Fullscript", "in your browser, once for each clinic and person."],
@@ -7,8 +8,16 @@ const steps = [
   ["Open their treatment plan, the catalog or labs", "Fullscript’s own screens, right in this window."],
 ] as const;
 
+interface WelcomePanelProps {
+  environment: string;
+  /** Starts a sign-in (useSignIn().start). Until it is wired, the button says sign-in is not available here. */
+  onAddAccount?: (() => void) | undefined;
+  /** Signing in needs the internet (not for the built-in sandbox); offline the button says so. Defaults to online. */
+  online?: boolean | undefined;
+}
+
 /** The empty state: no account yet, so say what the app is for and what comes next. */
-export function WelcomePanel({ environment }: { environment: string }) {
+export function WelcomePanel({ environment, onAddAccount, online = true }: WelcomePanelProps) {
   return (
     <div className="panel panel--centered welcome">
       <h1 className="panel__title">Add your first Fullscript account</h1>
@@ -22,7 +31,11 @@ export function WelcomePanel({ environment }: { environment: string }) {
           </li>
         ))}
       </ol>
-      <AddAccountButton variant="primary" />
+      <AddAccountButton
+        variant="primary"
+        onClick={() => onAddAccount?.()}
+        disabledReason={addAccountDisabledReason(onAddAccount !== undefined, online, environment)}
+      />
       {isSandbox(environment) && (
         <p className="welcome__env">
           You are on the <strong>{environmentLabel(environment)}</strong>: everything works with test data and no

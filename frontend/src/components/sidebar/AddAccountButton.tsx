@@ -1,28 +1,33 @@
 import { useId } from "react";
+import "../../styles/accounts.css";
 
-/**
- * Sign-in from the window is not in this build yet (the CLI has it). The
- * button is shown, disabled, with the reason attached, so the frame is the
- * real one and nobody clicks into nothing. The welcome panel shows the reason
- * in full; the sidebar's copy keeps it for screen readers and as a tooltip.
- */
-export function AddAccountButton({ variant }: { variant: "primary" | "sidebar" }) {
+interface AddAccountButtonProps {
+  variant: "primary" | "sidebar";
+  onClick: () => void;
+  /** When set, the button is disabled and says why, right under it. */
+  disabledReason?: string | undefined;
+}
+
+/** Starts a sign-in in the browser. Disabled only with a reason the practitioner can read. */
+export function AddAccountButton({ variant, onClick, disabledReason }: AddAccountButtonProps) {
   const noteId = useId();
-  const reason = "Signing in from the window is not in this version yet: run fullscript-companion login.";
+  const disabled = disabledReason !== undefined && disabledReason !== "";
   return (
-    <div className="add-account">
+    <div className={`add-account add-account--${variant}`}>
       <button
         type="button"
         className={`button button--${variant === "primary" ? "primary" : "secondary"}`}
-        disabled
-        aria-describedby={noteId}
-        title={reason}
+        disabled={disabled}
+        aria-describedby={disabled ? noteId : undefined}
+        onClick={onClick}
       >
         <span aria-hidden="true">+</span> Add account
       </button>
-      <p id={noteId} className={variant === "primary" ? "add-account__note" : "visually-hidden"}>
-        {reason}
-      </p>
+      {disabled && (
+        <p id={noteId} className="add-account__note">
+          {disabledReason}
+        </p>
+      )}
     </div>
   );
 }

@@ -1,0 +1,124 @@
+// Helpers for the end-to-end test of the real app: its own X display, the
+// app under `go tool wails dev` (the real Go bindings, reachable from
+// Chromium at http://localhost:34115), a stand-in for the system browser,
+// and Chromium itself.
+import { spawn, type ChildProcess } from "node:child_process";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { chromium, type Browser } from "playwright-core";
+import { repoRoot } from "./sandboxHarness";
+
+export const devServerURL = "http://localhost:34115";
+
+/** A private X server, for the WebKit window `wails dev` opens. */
+export async function startXvfb(): Promise<{ display: string; stop(): void }> {
+  const child = spawn("Xvfb", ["-displayfd", "3", "-screen", "0", "1280x900x24", "-nolisten", "tcp"], {
+    stdio: ["ignore", "ignore", "ignore", "pipe"],
+  });
+  const display = await new Promise<string>((resolve, reject) => {
+    let out = "";
+    const fd3 = child.stdio[3] as NodeJS.ReadableStream;
+    fd3.setEncoding("utf8");
+    fd3.on("data", (chunk: string) => {
+      out += chunk;
+      if (out.includes("\n")) resolve(`:${out.trim()}`);
+    });
+    child.once("error", reject);
+    child.once("exit", (code) => reject(new Error(`Xvfb exited (${code}) before giving a display`)));
+    setTimeout(() => reject(new Error("Xvfb gave no display within 10 s")), 10_000);
+  });
+  return { display, stop: () => child.kill("SIGTERM") };
+}
+
+/**
+ * The system browser, as the app sees it: an `xdg-open` early on PATH that
+ * writes the URL it was given to a file. The test opens that URL in
+ * Chromium, so the person's part of the sign-in (the consent page) runs in
+ * a real browser.
+ */
+export function browserStub(dir: string): { binDir: string; urls(): string[] } {
+  const binDir = path.join(dir, "bin");
+  const log = path.join(dir, "opened-urls.txt");
+  writeFileSync(log, "");
+  const script = `#!/bin/sh\nprintf '%s\\n' "$1" >> '${log}'\n`;
+  mkdirSync(binDir, { recursive: true, mode: 0o700 });
+  for (const name of ["xdg-open", "x-www-browser", "www-browser"]) {
+    writeFileSync(path.join(binDir, name), script);
+    chmodSync(path.join(binDir, name), 0o755);
+  }
+  return {
+    binDir,
+    urls: () => readFileSync(log, "utf8").split("\n").filter((l) => l !== ""),
+  };
+}
+
+export interface RunningApp {
+  logs(): string;
+  stop(): Promise<number | null>;
+}
+
+/** Starts `go tool wails dev` and waits until the page and the Go side answer. */
+export async function startWailsDev(env: NodeJS.ProcessEnv): Promise<RunningApp> {
+  const child: ChildProcess = spawn(
+    "go",
+    ["tool", "wails", "dev", "-m", "-skipbindings", "-noreload", "-nocolour", "-tags", "webkit2_41"],
+    { cwd: repoRoot, env, stdio: ["ignore", "pipe", "pipe"], detached: true },
+  );
+  let logs = "";
+  child.stdout?.setEncoding("utf8");
+  child.stderr?.setEncoding("utf8");
+  child.stdout?.on("data", (c: string) => (logs += c));
+  child.stderr?.on("data", (c: string) => (logs += c));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`wails dev exited (${child.exitCode}):\n${logs}`);
+    if (logs.includes('msg="frontend ready"') || logs.includes("msg=\"frontend reloaded\"")) {
+      try {
+        const res = await fetch(devServerURL);
+        if (res.ok) break;
+      } catch {
+        // not yet
+      }
+    }
+    if (Date.now() > deadline) {
+      process.kill(-(child.pid ?? 0), "SIGKILL");
+      throw new Error(`wails dev was not ready within 180 s:\n${logs}`);
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  return {
+    logs: () => logs,
+    stop: async () => {
+      // The whole process group: wails dev, vite and the app.
+      try {
+        process.kill(-(child.pid ?? 0), "SIGINT");
+      } catch {
+        // already gone
+      }
+      const killer = setTimeout(() => {
+        try {
+          process.kill(-(child.pid ?? 0), "SIGKILL");
+        } catch {
+          // gone
+        }
+      }, 15_000);
+      const code = await exited;
+      clearTimeout(killer);
+      return code;
+    },
+  };
+}
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(path.join(tmpdir(), prefix));
+}
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    headless: true,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+}

@@ -1,0 +1,112 @@
+import { render, screen, waitFor } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { beforeEach, describe, expect, it, vi } from "vitest";
+import { CompanionApiProvider } from "../../api/CompanionApiContext";
+import type { LaunchIntent, SessionGrant } from "../../api/companionApi";
+import { account, fakeApi, overviewWith } from "../../test/fakeApi";
+import { AccountWorkspace, type AccountWorkspaceProps } from "./AccountWorkspace";
+
+// The panel's default loader imports the library: stand in for it, so this
+// also covers the adapter from the library's generic create() to ours.
+const lib = vi.hoisted(() => ({ created: [] as { type: string; options: Record<string, unknown> }[] }));
+vi.mock("@fullscript/fullscript-js", () => ({
+  Fullscript: () => ({
+    create: (type: string, options: Record<string, unknown>) => {
+      lib.created.push({ type, options });
+      return { on: () => {}, off: () => {}, mount: () => Promise.resolve(), unmount: () => {} };
+    },
+  }),
+}));
+
+const OFFLINE = "Offline: Fullscript needs the internet. Recent patients and History still work.";
+
+function grantApi() {
+  let n = 0;
+  return fakeApi(() => Promise.resolve(overviewWith()), {
+    newSessionGrant: vi.fn(() => {
+      n += 1;
+      return Promise.resolve<SessionGrant>({
+        secretToken: `secret-${n}`,
+        expiresAt: "2030-01-01T00:00:00Z",
+        env: "us-snd",
+        domain: "https://embed.test",
+        publicKey: "pk",
+      });
+    }),
+  });
+}
+
+function launch(overrides: Partial<LaunchIntent>): LaunchIntent {
+  return { account: "acc-1", patientId: "", patientEmail: "", feature: "treatment-plan", ...overrides };
+}
+
+function setup({ online = true, intent = null as LaunchIntent | null } = {}) {
+  const api = grantApi();
+  const onLaunchHandled = vi.fn();
+  const props: AccountWorkspaceProps = { account: account({ id: "acc-1" }), online, launch: intent, onLaunchHandled, onOpenDiagnostics: vi.fn() };
+  const view = render(
+    <CompanionApiProvider api={api}>
+      <AccountWorkspace {...props} />
+    </CompanionApiProvider>,
+  );
+  const rerender = (next: Partial<AccountWorkspaceProps>) =>
+    view.rerender(
+      <CompanionApiProvider api={api}>
+        <AccountWorkspace {...props} {...next} />
+      </CompanionApiProvider>,
+    );
+  return { api, onLaunchHandled, rerender };
+}
+
+describe("AccountWorkspace", () => {
+  beforeEach(() => {
+    lib.created = [];
+  });
+
+  it("offline: the feature buttons and search are off and say why", () => {
+    setup({ online: false });
+    for (const name of ["Treatment plan", "Catalog", "Labs"]) {
+      const button = screen.getByRole("button", { name }) as HTMLButtonElement;
+      expect(button.disabled).toBe(true);
+      expect(document.getElementById(button.getAttribute("aria-describedby")!)?.textContent).toBe(OFFLINE);
+    }
+    expect((screen.getByRole("combobox") as HTMLInputElement).disabled).toBe(true);
+    expect(screen.getByRole("button", { name: /Recent/ })).toHaveProperty("disabled", false);
+  });
+
+  it("online: Catalog opens without a patient, Esc closes it", async () => {
+    const { api } = setup();
+    await userEvent.click(screen.getByRole("button", { name: "Catalog" }));
+    await waitFor(() => expect(lib.created).toEqual([{ type: "platform", options: { secretToken: "secret-1", entrypoint: "catalog" } }]));
+    expect(api.newSessionGrant).toHaveBeenCalledWith("acc-1");
+    expect(screen.getByRole("region", { name: "Catalog" })).toBeTruthy();
+
+    await userEvent.keyboard("{Escape}");
+    expect(screen.queryByRole("region", { name: "Catalog" })).toBeNull();
+    expect(screen.getByText("Fullscript opens here")).toBeTruthy();
+  });
+
+  it("applies a launch intent once: the patient id goes to Fullscript, then onLaunchHandled", async () => {
+    const intent = launch({ patientId: "pat-42" });
+    const { api, onLaunchHandled, rerender } = setup({ intent });
+    await waitFor(() => expect(lib.created).toHaveLength(1));
+    expect(lib.created[0]).toEqual({ type: "treatmentPlan", options: { secretToken: "secret-1", patient: { id: "pat-42" } } });
+    expect(onLaunchHandled).toHaveBeenCalledTimes(1);
+    expect(screen.getByRole("button", { name: "Clear patient Patient pat-42" })).toBeTruthy();
+
+    // Until the parent clears it, the same intent stays in props (here with a
+    // new callback, as an inline arrow gives): no second opening.
+    rerender({ onLaunchHandled: () => onLaunchHandled() });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(api.newSessionGrant).toHaveBeenCalledTimes(1);
+    expect(onLaunchHandled).toHaveBeenCalledTimes(1);
+  });
+
+  it("a launch with an email prefills it as a typed patient and opens the feature", async () => {
+    const { onLaunchHandled } = setup({ intent: launch({ patientEmail: "amos@example.com" }) });
+    await waitFor(() => expect(lib.created).toHaveLength(1));
+    expect(lib.created[0]).toEqual({ type: "treatmentPlan", options: { secretToken: "secret-1", patient: { email: "amos@example.com" } } });
+    expect(screen.getByRole("button", { name: "Clear patient amos@example.com" })).toBeTruthy();
+    expect(onLaunchHandled).toHaveBeenCalledTimes(1);
+  });
+});

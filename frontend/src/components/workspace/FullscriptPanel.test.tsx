@@ -1,0 +1,303 @@
+import { act, fireEvent, render, screen, waitFor } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { describe, expect, it, vi } from "vitest";
+import { CompanionApiProvider } from "../../api/CompanionApiContext";
+import type { Feature, HistoryEntry, Patient, SessionGrant } from "../../api/companionApi";
+import { account, fakeApi, overviewWith } from "../../test/fakeApi";
+import { fakeFullscript, type FakeFeature } from "../../test/fakeFullscript";
+import { FullscriptPanel } from "./FullscriptPanel";
+
+const DOMAIN = "https://embed.test";
+
+/** newSessionGrant answering secret-1, secret-2, … : a new grant every call. */
+function grants(overrides: Partial<SessionGrant> = {}) {
+  let n = 0;
+  return vi.fn(() => {
+    n += 1;
+    return Promise.resolve<SessionGrant>({
+      secretToken: `secret-${n}`,
+      expiresAt: "2030-01-01T00:00:00Z",
+      env: "us-snd",
+      domain: DOMAIN,
+      publicKey: "pk-1",
+      ...overrides,
+    });
+  });
+}
+
+function patient(overrides: Partial<Patient> = {}): Patient {
+  return { id: "", firstName: "", lastName: "", email: "", dateOfBirth: "", sex: "", mobileNumber: "", ...overrides };
+}
+
+function setup({
+  feature = "catalog" as Feature,
+  chosen = null as Patient | null,
+  api = fakeApi(() => Promise.resolve(overviewWith()), { newSessionGrant: grants() }),
+  lib = fakeFullscript(),
+} = {}) {
+  const onClose = vi.fn();
+  const onOpenDiagnostics = vi.fn();
+  const ui = (
+    <CompanionApiProvider api={api}>
+      <FullscriptPanel
+        account={account({ id: "acc-1" })}
+        feature={feature}
+        patient={chosen}
+        onClose={onClose}
+        onOpenDiagnostics={onOpenDiagnostics}
+        loadFullscript={lib.load}
+      />
+    </CompanionApiProvider>
+  );
+  const view = render(ui);
+  return { api, lib, onClose, onOpenDiagnostics, ui, ...view };
+}
+
+/** Waits until the n-th feature (1-based) has been mounted. */
+async function mounted(features: FakeFeature[], n = 1): Promise<FakeFeature> {
+  await waitFor(() => expect(features[n - 1]?.frame()).not.toBeNull());
+  return features[n - 1]!;
+}
+
+function postFromEmbed(data: unknown, origin = DOMAIN) {
+  act(() => {
+    window.dispatchEvent(new MessageEvent("message", { origin, data }));
+  });
+}
+
+const opening = () => screen.queryByText("Opening Fullscript…");
+
+describe("FullscriptPanel", () => {
+  it("gets a fresh grant for every mount and reuses one client per environment and domain", async () => {
+    const lib = fakeFullscript();
+    const api = fakeApi(() => Promise.resolve(overviewWith()), { newSessionGrant: grants() });
+    const first = setup({ api, lib });
+    await mounted(lib.features, 1);
+    first.unmount();
+    setup({ api, lib });
+    await mounted(lib.features, 2);
+
+    expect(api.newSessionGrant).toHaveBeenCalledTimes(2);
+    expect(api.newSessionGrant).toHaveBeenCalledWith("acc-1");
+    expect(lib.features.map((f) => f.options.secretToken)).toEqual(["secret-1", "secret-2"]);
+    // Each Fullscript() adds a window listener for good: only one for both mounts.
+    expect(lib.Fullscript).toHaveBeenCalledTimes(1);
+    expect(lib.Fullscript).toHaveBeenCalledWith({ publicKey: "pk-1", env: "us-snd", domain: DOMAIN });
+  });
+
+  it("hands the library a bare origin, and makes a new client when the public key changes", async () => {
+    const lib = fakeFullscript();
+    const first = setup({
+      lib,
+      api: fakeApi(() => Promise.resolve(overviewWith()), { newSessionGrant: grants({ domain: "http://127.0.0.1:8787/" }) }),
+    });
+    await mounted(lib.features, 1);
+    expect(lib.Fullscript).toHaveBeenLastCalledWith({ publicKey: "pk-1", env: "us-snd", domain: "http://127.0.0.1:8787" });
+    first.unmount();
+
+    setup({
+      lib,
+      api: fakeApi(() => Promise.resolve(overviewWith()), {
+        newSessionGrant: grants({ domain: "http://127.0.0.1:8787", publicKey: "pk-2" }),
+      }),
+    });
+    await mounted(lib.features, 2);
+    expect(lib.Fullscript).toHaveBeenCalledTimes(2);
+    expect(lib.Fullscript).toHaveBeenLastCalledWith({ publicKey: "pk-2", env: "us-snd", domain: "http://127.0.0.1:8787" });
+  });
+
+  it("opens the treatment plan with a known patient's id only", async () => {
+    const { lib, container } = setup({
+      feature: "treatment-plan",
+      chosen: patient({ id: "pat-7", firstName: "Jane", lastName: "Doe", email: "jane@example.com" }),
+    });
+    const f = await mounted(lib.features);
+    expect(f.type).toBe("treatmentPlan");
+    expect(f.options).toEqual({ secretToken: "secret-1", patient: { id: "pat-7" } });
+    // mount() got the id of an element that is in the panel.
+    const id = f.mount.mock.calls[0]![0];
+    expect(id).toMatch(/^[A-Za-z0-9_-]+$/);
+    expect(container.querySelector(`#${id}`)).not.toBeNull();
+  });
+
+  it("opens labs on the platform feature, without a patient", async () => {
+    const { lib } = setup({ feature: "labs" });
+    const f = await mounted(lib.features);
+    expect(f.type).toBe("platform");
+    expect(f.options).toEqual({ secretToken: "secret-1", entrypoint: "labs" });
+  });
+
+  it("hands a patient typed by hand over field by field, as biologicalSex, without empty values", async () => {
+    const { lib, api } = setup({
+      feature: "treatment-plan",
+      chosen: patient({ firstName: " Amos ", lastName: "Hart", email: "amos@example.com", dateOfBirth: "1990-01-02", sex: "male" }),
+    });
+    const f = await mounted(lib.features);
+    expect(f.options).toEqual({
+      secretToken: "secret-1",
+      patient: { firstName: "Amos", lastName: "Hart", email: "amos@example.com", dateOfBirth: "1990-01-02", biologicalSex: "male" },
+    });
+    // The treatment plan opened for them: kept among the recent patients.
+    await waitFor(() => expect(api.rememberPatient).toHaveBeenCalledWith("acc-1", expect.objectContaining({ email: "amos@example.com" })));
+  });
+
+  it("shows Opening Fullscript… until the frame has loaded", async () => {
+    const { lib } = setup();
+    expect(screen.getByRole("status").textContent).toContain("Opening Fullscript…");
+    const f = await mounted(lib.features);
+    // mount() resolved, but the frame is still loading.
+    expect(opening()).not.toBeNull();
+    fireEvent.load(f.frame()!);
+    expect(opening()).toBeNull();
+  });
+
+  it("forwards Fullscript's events to the history with the account id, and says where an activated plan went", async () => {
+    const entry: HistoryEntry = {
+      id: "h-1",
+      accountId: "acc-1",
+      kind: "treatmentPlan.activated",
+      at: "2030-01-01T00:00:00Z",
+      patientId: "pat-7",
+      patientName: "Jane Doe",
+      planId: "plan-1",
+      summary: "Treatment plan activated: 2 products",
+    };
+    const api = fakeApi(() => Promise.resolve(overviewWith()), {
+      newSessionGrant: grants(),
+      recordEmbedEvent: vi.fn(() => Promise.resolve(entry)),
+    });
+    const { lib } = setup({ api, feature: "treatment-plan" });
+    const f = await mounted(lib.features);
+
+    const selected = { id: "ev-1", type: "patient.selected", data: { patient: { id: "pat-7" } } };
+    act(() => f.emit("patient.selected", selected));
+    expect(api.recordEmbedEvent).toHaveBeenLastCalledWith("acc-1", selected);
+
+    const activated = { id: "ev-2", type: "treatmentPlan.activated", data: { treatmentPlan: { id: "plan-1" } } };
+    act(() => f.emit("treatmentPlan.activated", activated));
+    expect(api.recordEmbedEvent).toHaveBeenLastCalledWith("acc-1", activated);
+    expect(await screen.findByText("Plan activated for Jane Doe; it is in History")).toBeTruthy();
+  });
+
+  it("retries INVALID_SECRET_TOKEN once with a new grant, then shows the error", async () => {
+    const { lib, api } = setup();
+    const first = await mounted(lib.features, 1);
+
+    postFromEmbed({ type: "serverError", payload: ["INVALID_SECRET_TOKEN: expired"] });
+    expect(first.unmount).toHaveBeenCalledTimes(1);
+    const second = await mounted(lib.features, 2);
+    expect(api.newSessionGrant).toHaveBeenCalledTimes(2);
+    expect(second.options.secretToken).toBe("secret-2");
+    expect(screen.queryByRole("alert")).toBeNull();
+
+    postFromEmbed({ type: "serverError", payload: ["INVALID_SECRET_TOKEN: already used"] });
+    const alert = await screen.findByRole("alert");
+    expect(alert.textContent).toContain("Fullscript could not open this screen: INVALID_SECRET_TOKEN: already used");
+    expect(second.unmount).toHaveBeenCalledTimes(1);
+    expect(api.newSessionGrant).toHaveBeenCalledTimes(2);
+    expect(lib.features).toHaveLength(2);
+
+    // Try again starts fresh: a third grant, a new mount.
+    await userEvent.click(screen.getByRole("button", { name: "Try again" }));
+    const third = await mounted(lib.features, 3);
+    expect(third.options.secretToken).toBe("secret-3");
+    expect(screen.queryByRole("alert")).toBeNull();
+  });
+
+  it("does not retry other server errors", async () => {
+    const { lib, api } = setup();
+    await mounted(lib.features);
+    postFromEmbed({ type: "serverError", payload: ["INVALID_REQUEST: frame_id is missing"] });
+    expect((await screen.findByRole("alert")).textContent).toContain("INVALID_REQUEST: frame_id is missing");
+    expect(api.newSessionGrant).toHaveBeenCalledTimes(1);
+  });
+
+  it("ignores messages from any other origin, and ones that are not a serverError", async () => {
+    const { lib, api } = setup();
+    const f = await mounted(lib.features);
+    postFromEmbed({ type: "serverError", payload: ["INVALID_SECRET_TOKEN: expired"] }, "https://evil.test");
+    postFromEmbed({ type: "serverError", payload: ["INVALID_SECRET_TOKEN: expired"] }, `${DOMAIN}:8443`);
+    postFromEmbed({ type: "serverError", payload: "INVALID_SECRET_TOKEN" });
+    postFromEmbed("INVALID_SECRET_TOKEN");
+    await new Promise((r) => setTimeout(r, 20));
+    expect(f.unmount).not.toHaveBeenCalled();
+    expect(api.newSessionGrant).toHaveBeenCalledTimes(1);
+    expect(screen.queryByRole("alert")).toBeNull();
+  });
+
+  it("unmounts the feature on Close and on Esc", async () => {
+    const { lib, onClose } = setup();
+    const f = await mounted(lib.features);
+    await userEvent.click(screen.getByRole("button", { name: "Close" }));
+    expect(f.unmount).toHaveBeenCalledTimes(1);
+    expect(onClose).toHaveBeenCalledTimes(1);
+
+    const again = setup();
+    const g = await mounted(again.lib.features);
+    fireEvent.keyDown(screen.getAllByRole("button", { name: "Close" })[1]!, { key: "Escape" });
+    expect(g.unmount).toHaveBeenCalledTimes(1);
+    expect(again.onClose).toHaveBeenCalledTimes(1);
+  });
+
+  it("unmounts on component unmount", async () => {
+    const { lib, unmount } = setup();
+    const f = await mounted(lib.features);
+    unmount();
+    expect(f.unmount).toHaveBeenCalledTimes(1);
+  });
+
+  it("closed while mounting: unmounts only once mount() has resolved", async () => {
+    const lib = fakeFullscript({ holdMount: true });
+    const { container } = setup({ lib });
+    await waitFor(() => expect(lib.features[0]?.mount).toHaveBeenCalled());
+    const f = lib.features[0]!;
+    await userEvent.click(screen.getByRole("button", { name: "Close" }));
+    // Calling it now would throw inside the library.
+    expect(f.unmount).not.toHaveBeenCalled();
+    await act(async () => f.finishMount());
+    await waitFor(() => expect(f.unmount).toHaveBeenCalledTimes(1));
+    expect(container.querySelector("iframe")).toBeNull();
+  });
+
+  it("gone while mounting: nothing to unmount and no error", async () => {
+    const lib = fakeFullscript({ holdMount: true });
+    const { unmount } = setup({ lib });
+    await waitFor(() => expect(lib.features[0]?.mount).toHaveBeenCalled());
+    const f = lib.features[0]!;
+    unmount();
+    await act(async () => f.finishMount());
+    // The library finds no mount point and appends nothing; unmount() would throw.
+    await expect(f.mount.mock.results[0]!.value).rejects.toThrow("mount point");
+    expect(f.unmount).not.toHaveBeenCalled();
+  });
+
+  it("shows a grant error with its fix and details, and Try again asks for a new grant", async () => {
+    const fresh = grants();
+    const newSessionGrant = vi
+      .fn<() => Promise<SessionGrant>>()
+      .mockRejectedValueOnce({
+        message: "Fullscript did not answer.",
+        fix: "Check the internet connection, then try again.",
+        detail: "POST /session_grants: 503",
+      })
+      .mockImplementation(fresh);
+    const { lib, api } = setup({ api: fakeApi(() => Promise.resolve(overviewWith()), { newSessionGrant }) });
+    const alert = await screen.findByRole("alert");
+    expect(alert.textContent).toContain("Fullscript did not answer.");
+    expect(alert.textContent).toContain("Check the internet connection, then try again.");
+    expect(alert.querySelector("details")?.textContent).toContain("POST /session_grants: 503");
+    expect(lib.features).toHaveLength(0);
+    expect(opening()).toBeNull();
+
+    await userEvent.click(screen.getByRole("button", { name: "Try again" }));
+    const f = await mounted(lib.features);
+    expect(api.newSessionGrant).toHaveBeenCalledTimes(2);
+    expect(f.options.secretToken).toBe("secret-1");
+  });
+
+  it("offers the connection check for a screen that stays blank", async () => {
+    const { onOpenDiagnostics } = setup();
+    await userEvent.click(screen.getByRole("button", { name: "Screen stays blank? Check the connection" }));
+    expect(onOpenDiagnostics).toHaveBeenCalledTimes(1);
+  });
+});

@@ -1,0 +1,89 @@
+import { useId, type KeyboardEvent } from "react";
+import type { Account, Feature, Patient } from "../../api/companionApi";
+import { loadFullscriptLibrary, type FullscriptFactory } from "./fullscriptEmbed";
+import { patientLabel } from "./patientText";
+import { ProblemNote } from "./ProblemNote";
+import { useFullscriptSession } from "./useFullscriptSession";
+
+export interface FullscriptPanelProps {
+  account: Account;
+  feature: Feature;
+  /** Handed to Fullscript when set; null lets the practitioner pick in Fullscript. */
+  patient: Patient | null;
+  onClose: () => void;
+  onOpenDiagnostics: () => void;
+  /** Tests hand in a double; the app imports the library on first use. */
+  loadFullscript?: () => Promise<FullscriptFactory>;
+}
+
+const featureTitles: Record<Feature, string> = {
+  "treatment-plan": "Treatment plan",
+  catalog: "Catalog",
+  labs: "Labs",
+};
+
+/**
+ * Fullscript's own screen for one feature. Only one may be on screen at a
+ * time: the library's loader uses a fixed element id.
+ */
+export function FullscriptPanel({
+  account,
+  feature,
+  patient,
+  onClose,
+  onOpenDiagnostics,
+  loadFullscript = loadFullscriptLibrary,
+}: FullscriptPanelProps) {
+  // useId's characters are not all safe in an id the library looks up.
+  const mountId = `fullscript-${useId().replace(/[^A-Za-z0-9_-]/g, "")}`;
+  const { state, notice, retry, stop } = useFullscriptSession({ account, feature, patient, mountId, loadFullscript });
+  const title = patient ? `${featureTitles[feature]} for ${patientLabel(patient)}` : featureTitles[feature];
+
+  const close = () => {
+    stop();
+    onClose();
+  };
+  const onKeyDown = (e: KeyboardEvent) => {
+    if (e.key !== "Escape" || e.defaultPrevented) return;
+    e.preventDefault();
+    close();
+  };
+
+  return (
+    <section className="fullscript-panel" aria-label={title} onKeyDown={onKeyDown}>
+      <div className="fullscript-panel__toolbar">
+        <h2 className="fullscript-panel__title">{title}</h2>
+        {/* A frame Fullscript refuses stays blank without any signal the app could see. */}
+        <button type="button" className="link-button" onClick={onOpenDiagnostics}>
+          Screen stays blank? Check the connection
+        </button>
+        <button type="button" className="button button--secondary button--small" onClick={close}>
+          Close
+        </button>
+      </div>
+      {notice && (
+        <p className={`fullscript-panel__notice fullscript-panel__notice--${notice.tone}`} role="status">
+          {notice.text}
+        </p>
+      )}
+      <div className="fullscript-panel__stage">
+        <div id={mountId} className="fullscript-panel__mount" hidden={state.status === "failed"} />
+        {state.status === "opening" && (
+          <div className="fullscript-panel__progress" role="status" aria-live="polite">
+            <span className="spinner" aria-hidden="true" />
+            Opening Fullscript…
+          </div>
+        )}
+        {state.status === "failed" && (
+          <div className="fullscript-panel__problem">
+            <ProblemNote error={state.error} onRetry={retry}>
+              <button type="button" className="button button--secondary" onClick={onOpenDiagnostics}>
+                Check the connection
+              </button>
+            </ProblemNote>
+          </div>
+        )}
+      </div>
+    </section>
+  );
+}
