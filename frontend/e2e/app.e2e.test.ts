@@ -1,0 +1,174 @@
+// The real app end to end: `go tool wails dev` (the real Go bindings, the
+// built-in sandbox, the vault on disk) driven from headless Chromium at
+// http://localhost:34115. The system browser is Chromium too: an `xdg-open`
+// stand-in hands the sign-in address to the test, which opens it in a
+// second page and approves on the sandbox's consent page.
+//
+//   cd frontend && npm run test:browser -- e2e/app.e2e.test.ts
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { browserStub, devServerURL, launchChromium, startWailsDev, startXvfb, tempDir, type RunningApp } from "./appHarness";
+import { repoRoot } from "./sandboxHarness";
+
+const screenshotDir = path.join(repoRoot, "build/e2e");
+
+let xvfb: { display: string; stop(): void };
+let app: RunningApp;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+let stub: ReturnType<typeof browserStub>;
+let env: NodeJS.ProcessEnv;
+/** Every message the page exchanged with the Go side (the Wails IPC websocket). */
+const frames: string[] = [];
+
+async function openApp(): Promise<void> {
+  page = await context.newPage();
+  page.on("websocket", (ws) => {
+    ws.on("framereceived", (f) => frames.push(String(f.payload)));
+    ws.on("framesent", (f) => frames.push(String(f.payload)));
+  });
+  await page.goto(devServerURL);
+}
+
+function sandboxURL(): string {
+  const m = /msg="built-in sandbox started" url=(\S+)/.exec(app.logs());
+  if (!m?.[1]) throw new Error(`the app did not say where its sandbox runs:\n${app.logs()}`);
+  return m[1];
+}
+
+/**
+ * Plays the person in the system browser: the consent page, as `who`.
+ * `before` is how many addresses the browser had been given before the
+ * click that starts this sign-in.
+ */
+async function approveInBrowser(before: number, who: RegExp): Promise<void> {
+  await expect.poll(() => stub.urls().length, { timeout: 15_000 }).toBeGreaterThan(before);
+  const url = stub.urls()[before] ?? "";
+  expect(new URL(url).pathname).toBe("/api/oauth/authorize");
+  const consent = await context.newPage();
+  await consent.goto(url);
+  // Ada works in both clinics: the first one listed is Riverside.
+  await consent.getByRole("radio", { name: who }).first().check();
+  await consent.getByRole("button", { name: "Authorize" }).click();
+  await consent.getByRole("heading", { name: "You are signed in to Fullscript" }).waitFor();
+  await consent.close();
+}
+
+beforeAll(async () => {
+  mkdirSync(screenshotDir, { recursive: true });
+  const dir = tempDir("fsc-app-e2e-");
+  stub = browserStub(dir);
+  xvfb = await startXvfb();
+  env = {
+    ...process.env,
+    PATH: `${stub.binDir}:${process.env["PATH"] ?? ""}`,
+    DISPLAY: xvfb.display,
+    GDK_BACKEND: "x11",
+    NO_AT_BRIDGE: "1",
+    FSC_DATA_DIR: path.join(dir, "data"),
+    FSC_KEYRING: "off",
+    // Chromium's origin here is the dev server's, not the webview's.
+    FSC_SANDBOX_ALLOW_ORIGINS: devServerURL,
+    XDG_DATA_HOME: path.join(dir, "xdg-data"),
+    XDG_CACHE_HOME: path.join(dir, "xdg-cache"),
+  };
+  delete env["FULLSCRIPT_SANDBOX_URL"];
+  delete env["DBUS_SESSION_BUS_ADDRESS"];
+  app = await startWailsDev(env);
+  browser = await launchChromium();
+  context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  await openApp();
+}, 240_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.stop();
+  xvfb?.stop();
+});
+
+describe("the practitioner's window, end to end", () => {
+  it("signs in twice, opens a treatment plan, records it, signs out, and keeps it all over a restart", async () => {
+    // First run: the welcome screen, on the built-in sandbox.
+    await page.getByRole("heading", { name: "Add your first Fullscript account" }).waitFor();
+    let before = stub.urls().length;
+    await page.locator("main").getByRole("button", { name: /Add/ }).click();
+    await page.getByText(/Finish signing in in your browser/).waitFor();
+    await approveInBrowser(before, /Dr\. Ada Moss.*ada\.moss/);
+    await page.getByRole("button", { name: /^Dr\. Ada Moss/ }).waitFor();
+
+    // A second account: another clinic, another person.
+    before = stub.urls().length;
+    await page.getByRole("button", { name: /Add account/ }).click();
+    await approveInBrowser(before, /Dr\. Chloe Tremblay/);
+    await page.getByRole("button", { name: /^Dr\. Chloe Tremblay/ }).waitFor();
+    await expect.poll(() => page.getByRole("region", { name: "Northside Integrative Health" }).count()).toBe(1);
+
+    // Back to Ada at Riverside: find the patient, open the treatment plan.
+    await page.getByRole("button", { name: /^Dr\. Ada Moss/ }).click();
+    await page.getByPlaceholder(/Search name or email/).fill("kline");
+    const first = page.getByRole("option").first();
+    await first.waitFor();
+    const patientName = ((await first.textContent()) ?? "").match(/^Amos Kline/)?.[0];
+    expect(patientName).toBe("Amos Kline");
+    await first.click();
+    await page.getByRole("button", { name: /^Treatment plan/ }).click();
+    const fullscript = page.frameLocator(".workspace__main iframe");
+    await fullscript.getByRole("button", { name: "Activate treatment plan" }).waitFor({ timeout: 30_000 });
+    // The patient reached Fullscript's screen, matched by id.
+    await fullscript.getByText("Matched").waitFor();
+    await fullscript.getByRole("button", { name: "Add Magnesium Glycinate" }).click();
+    await fullscript.getByRole("button", { name: "Add Omega-3 Fish Oil" }).click();
+    await page.screenshot({ path: path.join(screenshotDir, "app-treatment-plan.png") });
+    await fullscript.getByRole("button", { name: "Activate treatment plan" }).click();
+    await page.getByText(/Plan activated for Amos Kline/).waitFor();
+
+    // History has it.
+    await page.getByRole("button", { name: "History" }).click();
+    const history = page.locator("main");
+    await history.getByText("Treatment plan activated: 2 products").waitFor();
+    expect(await history.textContent()).toContain("Amos Kline");
+
+    // Sign Chloe out, with the confirmation.
+    await page.getByRole("button", { name: "Actions for Dr. Chloe Tremblay" }).click();
+    await page.getByRole("menuitem", { name: /Sign out/ }).click();
+    const dialog = page.getByRole("dialog");
+    expect(await dialog.textContent()).toContain("Northside Integrative Health");
+    await dialog.getByRole("button", { name: "Sign out" }).click();
+    await dialog.getByText(/revoked/i).first().waitFor();
+    await dialog.getByRole("button", { name: "Close" }).click();
+    await expect.poll(() => page.getByRole("button", { name: /^Dr\. Chloe Tremblay/ }).count()).toBe(0);
+
+    // The sandbox agrees: Chloe's sign-in is revoked, Ada's plan is there.
+    const state = (await (await fetch(`${sandboxURL()}/_sandbox/state`)).json()) as {
+      tokens: { access_token: string; refresh_token: string; user_id: string; status: string }[];
+      plans: { patient_id: string; state: string }[];
+    };
+    expect(state.plans.filter((p) => p.state === "active")).toHaveLength(1);
+
+    // No access or refresh token ever reached the page.
+    expect(frames.length).toBeGreaterThan(10);
+    const seen = frames.join("\n");
+    expect(seen).toContain("secretToken"); // the one secret the page needs: a grant
+    for (const t of state.tokens) {
+      expect(seen).not.toContain(t.access_token);
+      expect(seen).not.toContain(t.refresh_token);
+    }
+
+    // Restart the app on the same data folder: the state is kept.
+    await page.close();
+    expect(await app.stop()).not.toBeNull();
+    app = await startWailsDev(env);
+    await openApp();
+    await page.getByRole("button", { name: /^Dr\. Ada Moss/ }).waitFor();
+    expect(await page.getByRole("button", { name: /^Dr\. Chloe Tremblay/ }).count()).toBe(0);
+    await page.getByRole("button", { name: "History" }).click();
+    await page.locator("main").getByText("Treatment plan activated: 2 products").waitFor();
+    // And the sign-in still works: Fullscript opens, with a fresh grant.
+    await page.getByRole("button", { name: /^Dr\. Ada Moss/ }).click();
+    await page.getByRole("button", { name: /^Catalog/ }).click();
+    await page.frameLocator(".workspace__main iframe").getByRole("heading", { name: "Catalog" }).waitFor({ timeout: 30_000 });
+  }, 420_000);
+});
