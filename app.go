@@ -134,6 +134,11 @@ func (a *App) SearchPatients(accountID, query string, page int) (companion.Patie
 	return a.svc.SearchPatients(a.ctx, accountID, query, page)
 }
 
+// Patient reads one patient by id (a launch names one).
+func (a *App) Patient(accountID, patientID string) (companion.Patient, error) {
+	return a.svc.PatientByID(a.ctx, accountID, patientID)
+}
+
 // RecentPatients lists patients the account opened plans for. Offline.
 func (a *App) RecentPatients(accountID string) ([]companion.Patient, error) {
 	return a.svc.RecentPatients(a.ctx, accountID)

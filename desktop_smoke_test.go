@@ -11,11 +11,14 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"image"
 	"image/png"
+	"io"
 	"io/fs"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -84,6 +87,10 @@ func TestDesktopSmoke(t *testing.T) {
 		}
 	})
 
+	t.Run("open hands a patient's treatment plan to the window", func(t *testing.T) {
+		openTreatmentPlan(t, binary, display, artifacts)
+	})
+
 	t.Run("an unusable data folder is explained and nothing is lost", func(t *testing.T) {
 		// Where the data folder should be, there is a file the user cares about.
 		blocker := filepath.Join(t.TempDir(), "fullscript-companion")
@@ -106,6 +113,128 @@ func TestDesktopSmoke(t *testing.T) {
 	})
 }
 
+// openTreatmentPlan prepares an account with the CLI (a sandbox keeping
+// its state in the data folder, as the window's built-in one does, and
+// `login`), then starts the window with `open` for a patient's treatment
+// plan. The window's built-in sandbox loads the same state; once it records
+// the grant as claimed, Fullscript.js has mounted its screen in the real
+// webview, with a grant fetched for this mount.
+func openTreatmentPlan(t *testing.T, binary, display, artifacts string) {
+	dataDir := filepath.Join(t.TempDir(), "data")
+	state := filepath.Join(dataDir, "sandbox", "state.json")
+	cliEnv := append(os.Environ(), "FSC_KEYRING=off", "FSC_DATA_DIR="+dataDir)
+
+	sb := exec.Command(binary, "sandbox", "--addr", "127.0.0.1:0", "--auto-approve", "--state", state)
+	sb.Env = cliEnv
+	out, err := sb.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sb.Start(); err != nil {
+		t.Fatal(err)
+	}
+	base, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		t.Fatalf("sandbox printed no URL: %v", err)
+	}
+	base = strings.TrimSpace(base)
+
+	login := exec.Command(binary, "login", "--env", "local", "--sandbox-url", base, "--no-browser", "--data-dir", dataDir)
+	login.Env = cliEnv
+	lout, _ := login.StdoutPipe()
+	if err := login.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lr := bufio.NewReader(lout)
+	authURL, err := lr.ReadString('\n')
+	if err != nil {
+		t.Fatalf("login printed no URL: %v", err)
+	}
+	if res, err := http.Get(strings.TrimSpace(authURL)); err == nil { // the auto-approving "browser"
+		res.Body.Close()
+	}
+	rest, _ := io.ReadAll(lr)
+	if err := login.Wait(); err != nil {
+		t.Fatalf("login: %v\n%s", err, rest)
+	}
+
+	// A patient to hand over, as an EHR would: by Fullscript id.
+	var st struct {
+		Tokens []struct {
+			AccessToken string `json:"access_token"`
+		} `json:"tokens"`
+	}
+	getJSON(t, base+"/_sandbox/state", "", &st)
+	var patients struct {
+		Patients []struct{ ID, FirstName, LastName string } `json:"patients"`
+	}
+	getJSON(t, base+"/api/clinic/search/patients?query=kline", st.Tokens[0].AccessToken, &patients)
+	if len(patients.Patients) == 0 {
+		t.Fatal("no patient to open")
+	}
+	_ = sb.Process.Signal(syscall.SIGTERM)
+	if err := sb.Wait(); err != nil {
+		t.Fatalf("sandbox exit: %v", err)
+	}
+
+	run := launchWith(t, binary, display, filepath.Join(artifacts, "app-open.log"),
+		[]string{"open", "--account", "Riverside Wellness Clinic", "--patient-id", patients.Patients[0].ID, "--feature", "treatment-plan"},
+		"FSC_DATA_DIR="+dataDir, "FSC_KEYRING=off")
+	if _, view := run.waitReady(); view != "accounts" {
+		t.Errorf("first screen = %q, want the accounts", view)
+	}
+	m := regexp.MustCompile(`msg="built-in sandbox started" url=(\S+)`).FindStringSubmatch(run.log.String())
+	if m == nil {
+		t.Fatalf("the window did not start its sandbox:\n%s", run.log)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var gs struct {
+			Grants []struct {
+				ClaimedAt *time.Time `json:"claimed_at"`
+			} `json:"grants"`
+		}
+		getJSON(t, m[1]+"/_sandbox/state", "", &gs)
+		claimed := 0
+		for _, g := range gs.Grants {
+			if g.ClaimedAt != nil {
+				claimed++
+			}
+		}
+		if claimed == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("Fullscript's screen never loaded in the window (%d grants claimed)\n%s", claimed, run.log)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	time.Sleep(1500 * time.Millisecond) // let the frame paint
+	shot, _ := screenshotWindow(t, display, filepath.Join(artifacts, "desktop-open-treatment-plan.png"))
+	if shot.Dx() != 1200 || shot.Dy() != 820 {
+		t.Errorf("window is %dx%d", shot.Dx(), shot.Dy())
+	}
+	if log := run.stop(); strings.Contains(log, "level=ERROR") {
+		t.Errorf("app logged errors:\n%s", log)
+	}
+}
+
+func getJSON(t *testing.T, url, bearer string, v any) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	if bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+bearer)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	defer res.Body.Close()
+	if err := json.NewDecoder(res.Body).Decode(v); err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+}
+
 // desktopRun is one run of the app binary with a throwaway HOME and XDG
 // folders, so a test never reads or writes the developer's own profile.
 type desktopRun struct {
@@ -122,6 +251,11 @@ type desktopRun struct {
 }
 
 func launch(t *testing.T, binary, display, logPath string, extraEnv ...string) *desktopRun {
+	return launchWith(t, binary, display, logPath, nil, extraEnv...)
+}
+
+// launchWith runs the app with arguments (e.g. `open ...`).
+func launchWith(t *testing.T, binary, display, logPath string, args []string, extraEnv ...string) *desktopRun {
 	t.Helper()
 	run := &desktopRun{t: t, dirs: map[string]string{}, log: &lockedBuffer{}, ready: make(chan []string, 1), done: make(chan struct{})}
 	root := t.TempDir()
@@ -136,7 +270,7 @@ func launch(t *testing.T, binary, display, logPath string, extraEnv ...string) *
 		t.Fatal(err)
 	}
 
-	run.cmd = exec.Command(binary)
+	run.cmd = exec.Command(binary, args...)
 	run.cmd.Env = append([]string{
 		"PATH=" + os.Getenv("PATH"),
 		"DISPLAY=" + display,

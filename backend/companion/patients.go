@@ -164,3 +164,35 @@ func (s *Service) RecentPatients(ctx context.Context, accountID string) ([]Patie
 	}
 	return out, nil
 }
+
+// PatientByID reads one of the clinic's patients (a launch names a patient
+// by id; the window shows their name).
+func (s *Service) PatientByID(ctx context.Context, accountID, patientID string) (Patient, error) {
+	a, err := s.account(ctx, accountID)
+	if err != nil {
+		return Patient{}, err
+	}
+	conn, err := s.connection(ctx, a.Env, ConnectionOverrides{})
+	if err != nil {
+		return Patient{}, err
+	}
+	api := conn.api(s.http, s)
+	access, err := s.AccessToken(ctx, accountID)
+	if err != nil {
+		return Patient{}, err
+	}
+	p, err := api.Patient(ctx, access, patientID)
+	if fullscript.IsUnauthorized(err) {
+		if access, err = s.accessAfterUnauthorized(ctx, accountID, access); err != nil {
+			return Patient{}, err
+		}
+		p, err = api.Patient(ctx, access, patientID)
+	}
+	if fullscript.IsNotFound(err) {
+		return Patient{}, &Problem{What: "No patient with that id in " + a.ClinicName + ".", Fix: "Check the id the other program sent.", Err: fmt.Errorf("%w: patient not found", ErrUsage)}
+	}
+	if err != nil {
+		return Patient{}, s.networkProblem("read the patient", err)
+	}
+	return Patient{ID: p.ID, FirstName: p.FirstName, LastName: p.LastName, Email: p.Email, DateOfBirth: p.DateOfBirth, Sex: p.Gender, MobileNumber: p.MobileNumber}, nil
+}

@@ -28,6 +28,12 @@ func TestSearchPatientsAndRecents(t *testing.T) {
 		t.Errorf("recents before any plan: %v", recents)
 	}
 	p := hits.Patients[0]
+	if got, err := w.svc.PatientByID(context.Background(), a.ID, p.ID); err != nil || got != p {
+		t.Errorf("patient by id = %+v, %v; want %+v", got, err, p)
+	}
+	if _, err := w.svc.PatientByID(context.Background(), a.ID, "no-such-id"); !errors.Is(err, ErrUsage) {
+		t.Errorf("unknown patient: %v", err)
+	}
 	if err := w.svc.RememberPatient(context.Background(), a.ID, p); err != nil {
 		t.Fatal(err)
 	}

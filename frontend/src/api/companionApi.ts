@@ -53,6 +53,8 @@ export interface CompanionApi {
   signOut(accountId: string): Promise<SignOutResult>;
   retryPendingSignOuts(): Promise<number>;
   searchPatients(accountId: string, query: string, page: number): Promise<PatientPage>;
+  /** One patient by id (a launch names one by id; the window shows the name). */
+  patient(accountId: string, patientId: string): Promise<Patient>;
   recentPatients(accountId: string): Promise<Patient[]>;
   validatePatient(patient: Patient): Promise<FieldError[]>;
   rememberPatient(accountId: string, patient: Patient): Promise<void>;
@@ -116,6 +118,7 @@ export const wailsCompanionApi: CompanionApi = {
     const res = await App.SearchPatients(id, query, page);
     return { ...res, patients: res.patients ?? [] };
   },
+  patient: (id, patientId) => App.Patient(id, patientId),
   recentPatients: async (id) => (await App.RecentPatients(id)) ?? [],
   validatePatient: async (p) => (await App.ValidatePatient(p)) ?? [],
   rememberPatient: (id, p) => App.RememberPatient(id, p),

@@ -18,6 +18,7 @@ export function fakeApi(overview: () => Promise<Overview>, overrides: Partial<Co
     signOut: vi.fn<CompanionApi["signOut"]>(unset("signOut")),
     retryPendingSignOuts: vi.fn<CompanionApi["retryPendingSignOuts"]>(() => Promise.resolve(0)),
     searchPatients: vi.fn<CompanionApi["searchPatients"]>(unset("searchPatients")),
+    patient: vi.fn<CompanionApi["patient"]>(unset("patient")),
     recentPatients: vi.fn<CompanionApi["recentPatients"]>(() => Promise.resolve([])),
     validatePatient: vi.fn<CompanionApi["validatePatient"]>(() => Promise.resolve([])),
     rememberPatient: vi.fn<CompanionApi["rememberPatient"]>(() => Promise.resolve()),

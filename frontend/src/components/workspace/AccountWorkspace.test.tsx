@@ -102,6 +102,20 @@ describe("AccountWorkspace", () => {
     expect(onLaunchHandled).toHaveBeenCalledTimes(1);
   });
 
+  it("a launch by patient id shows the patient's name once the API has it", async () => {
+    const api = grantApi();
+    vi.mocked(api.patient).mockResolvedValue({ id: "pat-42", firstName: "Amos", lastName: "Kline", email: "amos@example.com", dateOfBirth: "1990-01-02", sex: "male", mobileNumber: "" });
+    render(
+      <CompanionApiProvider api={api}>
+        <AccountWorkspace account={account({ id: "acc-1" })} online launch={launch({ patientId: "pat-42" })} onLaunchHandled={vi.fn()} onOpenDiagnostics={vi.fn()} />
+      </CompanionApiProvider>,
+    );
+    expect(await screen.findByRole("button", { name: "Clear patient Amos Kline" })).toBeTruthy();
+    expect(api.patient).toHaveBeenCalledWith("acc-1", "pat-42");
+    // Fullscript got the id alone: it matches the patient itself.
+    expect(lib.created[0]?.options).toEqual({ secretToken: "secret-1", patient: { id: "pat-42" } });
+  });
+
   it("a launch with an email prefills it as a typed patient and opens the feature", async () => {
     const { onLaunchHandled } = setup({ intent: launch({ patientEmail: "amos@example.com" }) });
     await waitFor(() => expect(lib.created).toHaveLength(1));

@@ -1,3 +1,4 @@
+import { useCompanionApi } from "../../api/CompanionApiContext";
 import { useEffect, useRef, useState, type KeyboardEvent } from "react";
 import type { Account, Feature, LaunchIntent, Patient } from "../../api/companionApi";
 import "../../styles/workspace.css";
@@ -37,6 +38,7 @@ export function AccountWorkspace(props: AccountWorkspaceProps) {
 }
 
 function AccountWorkspaceFor({ account, online, launch, onLaunchHandled, onOpenDiagnostics }: AccountWorkspaceProps) {
+  const api = useCompanionApi();
   const [patient, setPatient] = useState<Patient | null>(null);
   const [opened, setOpened] = useState<Opened | null>(null);
   const seq = useRef(0);
@@ -57,7 +59,15 @@ function AccountWorkspaceFor({ account, online, launch, onLaunchHandled, onOpenD
     setPatient(chosen);
     if (online) open(launch.feature, chosen);
     onLaunchHandled();
-  }, [launch, online, onLaunchHandled]);
+    // A launch names the patient by id only: fetch the name for the chip
+    // (Fullscript matches by the id either way). If it fails, the id stays.
+    if (online && chosen && chosen.id !== "") {
+      api.patient(account.id, chosen.id).then(
+        (full) => setPatient((cur) => (cur?.id === full.id ? full : cur)),
+        () => undefined,
+      );
+    }
+  }, [launch, online, onLaunchHandled, api, account.id]);
 
   // Esc closes Fullscript unless something inside (search, a list, the form) used it.
   const onKeyDown = (e: KeyboardEvent) => {

@@ -18,6 +18,8 @@ export function NewSessionGrant(arg1:string):Promise<companion.SessionGrant>;
 
 export function Overview():Promise<companion.Overview>;
 
+export function Patient(arg1:string,arg2:string):Promise<companion.Patient>;
+
 export function RecentPatients(arg1:string):Promise<Array<companion.Patient>>;
 
 export function RecordEmbedEvent(arg1:string,arg2:{[key: string]: any}):Promise<companion.HistoryEntry>;

@@ -34,6 +34,10 @@ export function Overview() {
   return window['go']['main']['App']['Overview']();
 }
 
+export function Patient(arg1, arg2) {
+  return window['go']['main']['App']['Patient'](arg1, arg2);
+}
+
 export function RecentPatients(arg1) {
   return window['go']['main']['App']['RecentPatients'](arg1);
 }
