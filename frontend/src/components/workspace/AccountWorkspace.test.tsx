@@ -112,6 +112,9 @@ describe("AccountWorkspace", () => {
     );
     expect(await screen.findByRole("button", { name: "Clear patient Amos Kline" })).toBeTruthy();
     expect(api.patient).toHaveBeenCalledWith("acc-1", "pat-42");
+    // The open screen is titled with the name too, without opening again.
+    expect(await screen.findByRole("region", { name: "Treatment plan for Amos Kline" })).toBeTruthy();
+    expect(api.newSessionGrant).toHaveBeenCalledTimes(1);
     // Fullscript got the id alone: it matches the patient itself.
     expect(lib.created[0]?.options).toEqual({ secretToken: "secret-1", patient: { id: "pat-42" } });
   });

@@ -85,6 +85,7 @@ function AccountWorkspaceFor({ account, online, launch, onLaunchHandled, onOpenD
             account={account}
             feature={opened.feature}
             patient={opened.patient}
+            displayPatient={opened.patient && patient?.id === opened.patient.id ? patient : opened.patient}
             onClose={() => setOpened(null)}
             onOpenDiagnostics={onOpenDiagnostics}
           />

@@ -10,6 +10,8 @@ export interface FullscriptPanelProps {
   feature: Feature;
   /** Handed to Fullscript when set; null lets the practitioner pick in Fullscript. */
   patient: Patient | null;
+  /** The same patient as known now (a launch's id gains a name later); for the title only, no remount. */
+  displayPatient?: Patient | null;
   onClose: () => void;
   onOpenDiagnostics: () => void;
   /** Tests hand in a double; the app imports the library on first use. */
@@ -30,6 +32,7 @@ export function FullscriptPanel({
   account,
   feature,
   patient,
+  displayPatient,
   onClose,
   onOpenDiagnostics,
   loadFullscript = loadFullscriptLibrary,
@@ -37,7 +40,8 @@ export function FullscriptPanel({
   // useId's characters are not all safe in an id the library looks up.
   const mountId = `fullscript-${useId().replace(/[^A-Za-z0-9_-]/g, "")}`;
   const { state, notice, retry, stop } = useFullscriptSession({ account, feature, patient, mountId, loadFullscript });
-  const title = patient ? `${featureTitles[feature]} for ${patientLabel(patient)}` : featureTitles[feature];
+  const shown = displayPatient ?? patient;
+  const title = shown ? `${featureTitles[feature]} for ${patientLabel(shown)}` : featureTitles[feature];
 
   const close = () => {
     stop();
