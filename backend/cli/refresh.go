@@ -2,38 +2,19 @@ package cli
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"time"
+
+	"fullscript-companion/backend/companion"
 )
 
 func runRefresh(ctx context.Context, io IO, args []string) error {
-	fs := flag.NewFlagSet("refresh", flag.ContinueOnError)
-	fs.SetOutput(io.Err)
-	var sf serviceFlags
-	sf.register(fs)
-	positional, help, err := parseFlags(fs, args)
-	if help || err != nil {
-		return err
-	}
-	ref, err := oneAccount(positional)
-	if err != nil {
-		return err
-	}
-	svc, err := sf.open(ctx, io)
-	if err != nil {
-		return err
-	}
-	defer svc.Shutdown(ctx)
-	a, err := svc.FindAccount(ctx, ref)
-	if err != nil {
-		return err
-	}
-	sendPending(ctx, svc, io)
-	a, err = svc.Refresh(ctx, a.ID)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(io.Out, "Refreshed %s: access token until %s.\n", a.Name(), when(*a.AccessExpiresAt, time.Now()))
-	return nil
+	return withAccount(ctx, io, "refresh", args, nil, func(svc *companion.Service, a companion.AccountInfo) error {
+		a, err := svc.Refresh(ctx, a.ID)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(io.Out, "Refreshed %s: access token until %s.\n", a.Name(), when(*a.AccessExpiresAt, time.Now()))
+		return nil
+	})
 }

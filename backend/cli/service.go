@@ -107,3 +107,36 @@ func when(t time.Time, now time.Time) string {
 	}
 	return local.Format(layout) + " (" + rel + ")"
 }
+
+// withAccount is the shape of refresh, grant and signout: parse the flags
+// (flags registers a command's own), find ACCOUNT, send any pending
+// sign-outs (the command goes online anyway), then run fn.
+func withAccount(ctx context.Context, io IO, name string, args []string, flags func(*flag.FlagSet),
+	fn func(svc *companion.Service, a companion.AccountInfo) error) error {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Err)
+	var sf serviceFlags
+	sf.register(fs)
+	if flags != nil {
+		flags(fs)
+	}
+	positional, help, err := parseFlags(fs, args)
+	if help || err != nil {
+		return err
+	}
+	ref, err := oneAccount(positional)
+	if err != nil {
+		return err
+	}
+	svc, err := sf.open(ctx, io)
+	if err != nil {
+		return err
+	}
+	defer svc.Shutdown(ctx)
+	a, err := svc.FindAccount(ctx, ref)
+	if err != nil {
+		return err
+	}
+	sendPending(ctx, svc, io)
+	return fn(svc, a)
+}
