@@ -91,6 +91,10 @@ func TestDesktopSmoke(t *testing.T) {
 		openTreatmentPlan(t, binary, display, artifacts)
 	})
 
+	t.Run("a second open hands over to the running window", func(t *testing.T) {
+		secondOpenHandsOver(t, binary, display, artifacts)
+	})
+
 	t.Run("an unusable data folder is explained and nothing is lost", func(t *testing.T) {
 		// Where the data folder should be, there is a file the user cares about.
 		blocker := filepath.Join(t.TempDir(), "fullscript-companion")
@@ -113,14 +117,12 @@ func TestDesktopSmoke(t *testing.T) {
 	})
 }
 
-// openTreatmentPlan prepares an account with the CLI (a sandbox keeping
-// its state in the data folder, as the window's built-in one does, and
-// `login`), then starts the window with `open` for a patient's treatment
-// plan. The window's built-in sandbox loads the same state; once it records
-// the grant as claimed, Fullscript.js has mounted its screen in the real
-// webview, with a grant fetched for this mount.
-func openTreatmentPlan(t *testing.T, binary, display, artifacts string) {
-	dataDir := filepath.Join(t.TempDir(), "data")
+// prepareAccount signs Dr. Ada Moss in at Riverside with the CLI: a
+// sandbox keeping its state in the data folder (where the window's built-in
+// sandbox will find it) and `login`. It returns the data folder and a
+// patient's Fullscript id.
+func prepareAccount(t *testing.T, binary string) (dataDir, patientID string) {
+	dataDir = filepath.Join(t.TempDir(), "data")
 	state := filepath.Join(dataDir, "sandbox", "state.json")
 	cliEnv := append(os.Environ(), "FSC_KEYRING=off", "FSC_DATA_DIR="+dataDir)
 
@@ -177,12 +179,13 @@ func openTreatmentPlan(t *testing.T, binary, display, artifacts string) {
 		t.Fatalf("sandbox exit: %v", err)
 	}
 
-	run := launchWith(t, binary, display, filepath.Join(artifacts, "app-open.log"),
-		[]string{"open", "--account", "Riverside Wellness Clinic", "--patient-id", patients.Patients[0].ID, "--feature", "treatment-plan"},
-		"FSC_DATA_DIR="+dataDir, "FSC_KEYRING=off")
-	if _, view := run.waitReady(); view != "accounts" {
-		t.Errorf("first screen = %q, want the accounts", view)
-	}
+	return dataDir, patients.Patients[0].ID
+}
+
+// waitClaimedGrants waits until the window's built-in sandbox has seen n
+// session grants claimed: Fullscript.js mounted a screen in the webview.
+func waitClaimedGrants(t *testing.T, run *desktopRun, n int) {
+	t.Helper()
 	m := regexp.MustCompile(`msg="built-in sandbox started" url=(\S+)`).FindStringSubmatch(run.log.String())
 	if m == nil {
 		t.Fatalf("the window did not start its sandbox:\n%s", run.log)
@@ -201,14 +204,29 @@ func openTreatmentPlan(t *testing.T, binary, display, artifacts string) {
 				claimed++
 			}
 		}
-		if claimed == 1 {
-			break
+		if claimed == n {
+			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("Fullscript's screen never loaded in the window (%d grants claimed)\n%s", claimed, run.log)
+			t.Fatalf("%d grants claimed, want %d: Fullscript's screen did not load in the window\n%s", claimed, n, run.log)
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+}
+
+// openTreatmentPlan starts the window with `open` for a patient's treatment
+// plan, on an account the CLI signed in. Once the built-in sandbox records
+// the grant as claimed, Fullscript.js has mounted its screen in the real
+// webview with a grant fetched for this mount.
+func openTreatmentPlan(t *testing.T, binary, display, artifacts string) {
+	dataDir, patientID := prepareAccount(t, binary)
+	run := launchWith(t, binary, display, filepath.Join(artifacts, "app-open.log"),
+		[]string{"open", "--account", "Riverside Wellness Clinic", "--patient-id", patientID, "--feature", "treatment-plan"},
+		"FSC_DATA_DIR="+dataDir, "FSC_KEYRING=off")
+	if _, view := run.waitReady(); view != "accounts" {
+		t.Errorf("first screen = %q, want the accounts", view)
+	}
+	waitClaimedGrants(t, run, 1)
 	time.Sleep(1500 * time.Millisecond) // let the frame paint
 	shot, _ := screenshotWindow(t, display, filepath.Join(artifacts, "desktop-open-treatment-plan.png"))
 	if shot.Dx() != 1200 || shot.Dy() != 820 {
@@ -217,6 +235,70 @@ func openTreatmentPlan(t *testing.T, binary, display, artifacts string) {
 	if log := run.stop(); strings.Contains(log, "level=ERROR") {
 		t.Errorf("app logged errors:\n%s", log)
 	}
+}
+
+// secondOpenHandsOver runs the window on a private D-Bus session (Wails'
+// single-instance lock uses it on Linux), then a second `open`, which must
+// hand its request to the running window and exit rather than open another:
+// the running window then mounts Labs.
+func secondOpenHandsOver(t *testing.T, binary, display, artifacts string) {
+	if _, err := exec.LookPath("dbus-daemon"); err != nil {
+		t.Fatalf("the single-instance test needs dbus-daemon (make deps installs it): %v", err)
+	}
+	bus := exec.Command("dbus-daemon", "--session", "--nofork", "--print-address=1")
+	out, err := bus.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := bus.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = bus.Process.Kill(); _ = bus.Wait() })
+	addr, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		t.Fatalf("dbus-daemon gave no address: %v", err)
+	}
+	busEnv := "DBUS_SESSION_BUS_ADDRESS=" + strings.TrimSpace(addr)
+
+	dataDir, _ := prepareAccount(t, binary)
+	run := launchWith(t, binary, display, filepath.Join(artifacts, "app-first-instance.log"), nil,
+		"FSC_DATA_DIR="+dataDir, "FSC_KEYRING=off", busEnv)
+	if _, view := run.waitReady(); view != "accounts" {
+		t.Errorf("first screen = %q, want the accounts", view)
+	}
+
+	second := exec.Command(binary, "open", "--account", "Riverside Wellness Clinic", "--feature", "labs")
+	second.Env = append([]string{"PATH=" + os.Getenv("PATH"), "DISPLAY=" + display, "GDK_BACKEND=x11", "NO_AT_BRIDGE=1",
+		"FSC_DATA_DIR=" + dataDir, "FSC_KEYRING=off", busEnv}, run.xdgEnv()...)
+	done := make(chan []byte, 1)
+	go func() {
+		b, _ := second.CombinedOutput()
+		done <- b
+	}()
+	select {
+	case b := <-done:
+		if strings.Contains(string(b), "frontend ready") {
+			t.Errorf("the second open opened its own window:\n%s", b)
+		}
+	case <-time.After(30 * time.Second):
+		_ = second.Process.Kill()
+		t.Fatal("the second open did not hand over and exit: two windows run")
+	}
+	waitClaimedGrants(t, run, 1)
+	time.Sleep(1500 * time.Millisecond)
+	screenshotWindow(t, display, filepath.Join(artifacts, "desktop-open-handover.png"))
+	if log := run.stop(); strings.Contains(log, "level=ERROR") {
+		t.Errorf("app logged errors:\n%s", log)
+	}
+}
+
+// xdgEnv is the run's throwaway HOME and XDG folders, for a second process.
+func (r *desktopRun) xdgEnv() []string {
+	var env []string
+	for name, dir := range r.dirs {
+		env = append(env, name+"="+dir)
+	}
+	return env
 }
 
 func getJSON(t *testing.T, url, bearer string, v any) {
