@@ -22,6 +22,11 @@ type App struct {
 	mu           sync.Mutex
 	cancelSignIn context.CancelFunc
 	launch       *companion.LaunchIntent // from the command line, handed out once
+
+	// stopBackground ends the background work startup began; shutdown
+	// waits for it before closing the vault.
+	stopBackground context.CancelFunc
+	background     sync.WaitGroup
 }
 
 // launchEvent carries a LaunchIntent from a second `open` to the window.
@@ -37,7 +42,9 @@ func NewApp(svc *companion.Service) *App {
 func (a *App) startup(ctx context.Context) {
 	a.ctx = ctx
 	_ = a.svc.Start(ctx)
-	go a.sendPendingSignOuts(ctx)
+	bg, stop := context.WithCancel(ctx)
+	a.stopBackground = stop
+	a.background.Go(func() { a.sendPendingSignOuts(bg) })
 }
 
 // sendPendingSignOuts retries queued revocations now and every minute.
@@ -55,6 +62,10 @@ func (a *App) sendPendingSignOuts(ctx context.Context) {
 }
 
 func (a *App) shutdown(ctx context.Context) {
+	if a.stopBackground != nil {
+		a.stopBackground()
+		a.background.Wait()
+	}
 	a.svc.Shutdown(ctx)
 }
 

@@ -82,6 +82,7 @@ type Service struct {
 	sandbox       *embeddedSandbox
 	vault         *vault.Vault
 	store         *store.Store
+	closed        bool // Shutdown ran: nothing reopens the vault
 }
 
 // New builds a Service. It has no side effects: Wails runs main() during
@@ -190,10 +191,17 @@ func (s *Service) openVaultLocked(ctx context.Context) error {
 	return nil
 }
 
+// errShutDown answers calls that arrive after Shutdown (a late background
+// task): the vault stays closed.
+var errShutDown = errors.New("the app is shutting down")
+
 // ready returns the store, retrying a failed start first.
 func (s *Service) ready(ctx context.Context) (*store.Store, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.closed {
+		return nil, errShutDown
+	}
 	if s.store == nil {
 		if s.startErr = s.prepareLocked(ctx); s.startErr != nil {
 			return nil, s.startErr
@@ -205,6 +213,7 @@ func (s *Service) ready(ctx context.Context) (*store.Store, error) {
 // Shutdown is called once when the window closes or the process is asked to stop.
 func (s *Service) Shutdown(ctx context.Context) {
 	s.mu.Lock()
+	s.closed = true
 	if s.sandbox != nil {
 		s.sandbox.stop(ctx, s.log)
 		s.sandbox = nil

@@ -279,3 +279,24 @@ func TestStartResolvesDataDirFromPlatform(t *testing.T) {
 		t.Errorf("data folder not created: %v", err)
 	}
 }
+
+// A task still running when the window closes (the sign-out retry loop,
+// say) must not reopen the vault after Shutdown closed it.
+func TestNothingReopensTheVaultAfterShutdown(t *testing.T) {
+	s, _, _ := newTestService(t, filepath.Join(t.TempDir(), "data"))
+	if err := s.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	s.Shutdown(context.Background())
+	if _, _, err := s.SendPendingSignOuts(context.Background()); !errors.Is(err, errShutDown) {
+		t.Errorf("SendPendingSignOuts after Shutdown: %v", err)
+	}
+	if _, err := s.Overview(context.Background()); !errors.Is(err, errShutDown) {
+		t.Errorf("Overview after Shutdown: %v", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.store != nil {
+		t.Error("the vault was reopened")
+	}
+}

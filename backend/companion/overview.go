@@ -44,6 +44,10 @@ type Overview struct {
 // folder and the vault again first. It needs no network.
 func (s *Service) Overview(ctx context.Context) (Overview, error) {
 	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return Overview{}, errShutDown
+	}
 	if s.startErr != nil {
 		if s.startErr = s.prepareLocked(ctx); s.startErr == nil {
 			s.log.InfoContext(ctx, "data folder ready on retry", "data_dir", s.dataDir)

@@ -170,5 +170,8 @@ describe("the practitioner's window, end to end", () => {
     await page.getByRole("button", { name: /^Dr\. Ada Moss/ }).click();
     await page.getByRole("button", { name: /^Catalog/ }).click();
     await page.frameLocator(".workspace__main iframe").getByRole("heading", { name: "Catalog" }).waitFor({ timeout: 30_000 });
+    // The window follows the system's dark preference (Fullscript's screen keeps its own look).
+    await page.emulateMedia({ colorScheme: "dark" });
+    await page.screenshot({ path: path.join(screenshotDir, "app-dark.png") });
   }, 420_000);
 });
