@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -47,27 +46,10 @@ func newFixture(t *testing.T, cfg sandbox.Config) *fixture {
 
 type proc struct {
 	cmd    *exec.Cmd
-	stdout *lockedBuf
-	stderr *lockedBuf
+	stdout *syncBuffer
+	stderr *syncBuffer
 	done   chan struct{}
 	code   int
-}
-
-type lockedBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuf) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuf) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // start runs the CLI in a new process with the fixture's data folder.
@@ -76,7 +58,7 @@ func (f *fixture) start(extraEnv []string, args ...string) *proc {
 	cmd := exec.Command(os.Args[0], append(args, "--data-dir", f.dataDir)...)
 	cmd.Env = append(os.Environ(), cliMainEnv+"=1", companion.KeyringEnv+"=off", "FULLSCRIPT_COMPANION_LOG=debug", companion.TestHookEnv+"=")
 	cmd.Env = append(cmd.Env, extraEnv...)
-	p := &proc{cmd: cmd, stdout: &lockedBuf{}, stderr: &lockedBuf{}, done: make(chan struct{})}
+	p := &proc{cmd: cmd, stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = p.stdout, p.stderr
 	if err := cmd.Start(); err != nil {
 		f.t.Fatal(err)
