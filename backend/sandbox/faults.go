@@ -21,6 +21,9 @@ const (
 	FaultInvalidGrant = "invalid_grant" // a refresh_token grant fails with invalid_grant
 	FaultMalformed    = "malformed"     // 200 with a broken JSON body
 	FaultDrop         = "drop"          // close the connection without an answer
+	// FaultInvalidSecretToken makes an Embed page answer as for a spent
+	// grant: the page posts serverError INVALID_SECRET_TOKEN to its parent.
+	FaultInvalidSecretToken = "invalid_secret_token"
 )
 
 // Fault is one injected failure. Path matches exactly, or as a prefix when
@@ -49,9 +52,9 @@ func (f *Fault) validate() error {
 		if f.LatencyMS <= 0 {
 			return errors.New(`a "latency" fault needs latency_ms > 0`)
 		}
-	case FaultRateLimit, FaultInvalidGrant, FaultMalformed, FaultDrop:
+	case FaultRateLimit, FaultInvalidGrant, FaultMalformed, FaultDrop, FaultInvalidSecretToken:
 	default:
-		return fmt.Errorf("unknown fault kind %q: use status, latency, rate_limit, invalid_grant, malformed or drop", f.Kind)
+		return fmt.Errorf("unknown fault kind %q: use status, latency, rate_limit, invalid_grant, malformed, drop or invalid_secret_token", f.Kind)
 	}
 	switch {
 	case !strings.HasPrefix(f.Path, "/"):
@@ -129,7 +132,7 @@ func (t *faultTable) take(r *http.Request, isRefresh func() bool) (Fault, bool) 
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	for i, f := range t.faults {
-		if !f.matches(r) || (f.Kind == FaultInvalidGrant && !isRefresh()) {
+		if !f.matches(r) || (f.Kind == FaultInvalidGrant && !isRefresh()) || (f.Kind == FaultInvalidSecretToken && !isEmbedPage(r)) {
 			continue
 		}
 		f.Hits++
@@ -186,6 +189,17 @@ func (s *Sandbox) withFaults(next http.Handler) http.Handler {
 				body = `{"oauth": {"access_token": "` // cut off mid-value
 			}
 			writeRaw(w, http.StatusOK, body)
+		case FaultInvalidSecretToken:
+			// As the real page would: framed for an allowed origin, the grant
+			// left as it was (unclaimed), the parent told why.
+			q := r.URL.Query()
+			origin := q.Get("target_origin")
+			if !s.originAllowed(origin) {
+				s.refuse(w, embedEvent{FrameID: q.Get("frame_id"), TargetOrigin: origin}, "origin_not_allowed", "The origin is not on the allow-list.")
+				return
+			}
+			w.Header().Set("Content-Security-Policy", embedCSP(origin))
+			s.serverError(w, embedEvent{FrameID: q.Get("frame_id"), TargetOrigin: origin}, "INVALID_SECRET_TOKEN: injected fault")
 		case FaultDrop:
 			conn, _, err := http.NewResponseController(w).Hijack()
 			if err != nil {
@@ -201,6 +215,11 @@ func writeRaw(w http.ResponseWriter, status int, body string) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
 	_, _ = io.WriteString(w, body)
+}
+
+// isEmbedPage is true for the two session pages fullscript-js frames.
+func isEmbedPage(r *http.Request) bool {
+	return r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/api/embeddable/session/") && !strings.HasPrefix(r.URL.Path, "/api/embeddable/session/actions/")
 }
 
 // isRefreshRequest peeks at a token request's grant_type and puts the body back.

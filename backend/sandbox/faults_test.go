@@ -230,3 +230,26 @@ func TestStartListensOnLoopbackOnly(t *testing.T) {
 		}
 	}
 }
+
+func TestInvalidSecretTokenFault(t *testing.T) {
+	e := newEnv(t, Config{AutoApprove: true, AllowOrigins: []string{hostOrigin}})
+	tok := e.signIn("")
+	if r := e.addFault(map[string]any{"path": "/api/embeddable/session/*", "kind": "invalid_secret_token", "count": 1}); r.status != 201 {
+		t.Fatalf("add fault: %d %s", r.status, r.body)
+	}
+	secret := e.grant(tok.access)
+	page := e.embedURL("/api/embeddable/session/embed/entry", secret, "", hostOrigin, "")
+	r := e.get(page, "")
+	if r.status != 200 || !strings.Contains(string(r.body), "INVALID_SECRET_TOKEN: injected fault") || r.header.Get("Content-Security-Policy") != embedCSP(hostOrigin) {
+		t.Errorf("faulted page: %d %v\n%s", r.status, r.header, r.body)
+	}
+	// The grant was not spent: the same one opens the page once the fault is used up.
+	if r := e.get(page, ""); r.status != 200 || !strings.Contains(string(r.body), "Activate treatment plan") {
+		t.Errorf("after the fault: %d", r.status)
+	}
+	// Tokenize and the page's buttons are not Embed pages: never faulted.
+	e.addFault(map[string]any{"path": "/api/embeddable/*", "kind": "invalid_secret_token"})
+	if r := e.tokenize(hostOrigin, map[string]any{"first_name": "A"}); r.status != 200 {
+		t.Errorf("tokenize under the fault: %d", r.status)
+	}
+}

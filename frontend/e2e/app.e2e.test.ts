@@ -166,10 +166,30 @@ describe("the practitioner's window, end to end", () => {
     expect(await page.getByRole("button", { name: /^Dr\. Chloe Tremblay/ }).count()).toBe(0);
     await page.getByRole("button", { name: "History" }).click();
     await page.locator("main").getByText("Treatment plan activated: 2 products").waitFor();
-    // And the sign-in still works: Fullscript opens, with a fresh grant.
+    // And the sign-in still works: Fullscript opens, with a fresh grant,
+    // even when Fullscript first answers INVALID_SECRET_TOKEN (the real
+    // library's serverError): the window retries once with a new grant.
+    const sb = sandboxURL();
+    const fault = await fetch(`${sb}/_sandbox/faults`, {
+      method: "POST",
+      body: JSON.stringify({ path: "/api/embeddable/session/*", kind: "invalid_secret_token", count: 1 }),
+    });
+    expect(fault.status).toBe(201);
+    const grantsBefore = ((await (await fetch(`${sb}/_sandbox/state`)).json()) as { grants: unknown[] }).grants.length;
     await page.getByRole("button", { name: /^Dr\. Ada Moss/ }).click();
     await page.getByRole("button", { name: /^Catalog/ }).click();
     await page.frameLocator(".workspace__main iframe").getByRole("heading", { name: "Catalog" }).waitFor({ timeout: 30_000 });
+    const after = (await (await fetch(`${sb}/_sandbox/state`)).json()) as {
+      grants: { claimed_at: string | null }[];
+      events: { outcome: string; reason?: string }[];
+    };
+    // The refused grant, then a new one that opened the screen. (React's
+    // development mode mounts twice, so `wails dev` may fetch one more,
+    // never used: a grant is only ever spent by the screen that shows.)
+    const fresh = after.grants.slice(grantsBefore);
+    expect(fresh.length).toBeGreaterThanOrEqual(2);
+    expect(fresh.filter((g) => g.claimed_at !== null)).toHaveLength(1);
+    expect(after.events.filter((e) => e.reason === "INVALID_SECRET_TOKEN: injected fault")).toHaveLength(1);
     // The window follows the system's dark preference (Fullscript's screen keeps its own look).
     await page.emulateMedia({ colorScheme: "dark" });
     await page.screenshot({ path: path.join(screenshotDir, "app-dark.png") });
