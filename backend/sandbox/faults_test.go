@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -251,5 +252,28 @@ func TestInvalidSecretTokenFault(t *testing.T) {
 	e.addFault(map[string]any{"path": "/api/embeddable/*", "kind": "invalid_secret_token"})
 	if r := e.tokenize(hostOrigin, map[string]any{"first_name": "A"}); r.status != 200 {
 		t.Errorf("tokenize under the fault: %d", r.status)
+	}
+}
+
+// Once Close returns, the port refuses: a client that finds the sandbox
+// stopped sees "connection refused", never a connection that is reset.
+func TestCloseRefusesAtOnce(t *testing.T) {
+	for range 50 {
+		sb, err := New(Config{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		base, err := sb.Start("127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := sb.Close(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		conn, err := net.DialTimeout("tcp", strings.TrimPrefix(base, "http://"), time.Second)
+		if err == nil {
+			conn.Close()
+			t.Fatalf("%s still accepts connections after Close", base)
+		}
 	}
 }

@@ -222,6 +222,13 @@ func (s *Sandbox) Close(ctx context.Context) error {
 		if err := s.srv.Shutdown(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("stop sandbox: %w", err))
 		}
+		// Shutdown closes only the listeners Serve has begun with; Start's
+		// goroutine may not have got there yet, and until then the kernel
+		// accepts connections that Serve would then reset. Closed here, the
+		// port refuses as soon as Close returns.
+		if err := s.ln.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+			errs = append(errs, fmt.Errorf("close the sandbox's listener: %w", err))
+		}
 	}
 	if err := s.save(); err != nil {
 		errs = append(errs, err)
