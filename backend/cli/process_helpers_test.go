@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"fullscript-companion/backend/companion"
+	"fullscript-companion/backend/internal/syncbuf"
 	"fullscript-companion/backend/sandbox"
 )
 
@@ -46,8 +47,8 @@ func newFixture(t *testing.T, cfg sandbox.Config) *fixture {
 
 type proc struct {
 	cmd    *exec.Cmd
-	stdout *syncBuffer
-	stderr *syncBuffer
+	stdout *syncbuf.Buffer
+	stderr *syncbuf.Buffer
 	done   chan struct{}
 	code   int
 }
@@ -58,7 +59,7 @@ func (f *fixture) start(extraEnv []string, args ...string) *proc {
 	cmd := exec.Command(os.Args[0], append(args, "--data-dir", f.dataDir)...)
 	cmd.Env = append(os.Environ(), cliMainEnv+"=1", companion.KeyringEnv+"=off", "FULLSCRIPT_COMPANION_LOG=debug", companion.TestHookEnv+"=")
 	cmd.Env = append(cmd.Env, extraEnv...)
-	p := &proc{cmd: cmd, stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan struct{})}
+	p := &proc{cmd: cmd, stdout: &syncbuf.Buffer{}, stderr: &syncbuf.Buffer{}, done: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = p.stdout, p.stderr
 	if err := cmd.Start(); err != nil {
 		f.t.Fatal(err)

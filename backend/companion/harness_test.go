@@ -1,7 +1,6 @@
 package companion
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"log/slog"
@@ -13,26 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"fullscript-companion/backend/internal/syncbuf"
 	"fullscript-companion/backend/sandbox"
 )
-
-// lockedBuffer collects log output from many goroutines.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // world is a sandbox on loopback and a Service signed in to nothing yet,
 // with a clock the test moves (the sandbox keeps real time; the app's
@@ -44,7 +26,7 @@ type world struct {
 	addr    string
 	svc     *Service
 	dataDir string
-	log     *lockedBuffer
+	log     *syncbuf.Buffer
 	mu      sync.Mutex
 	now     time.Time
 	env     map[string]string
@@ -63,7 +45,7 @@ func newWorld(t testing.TB, cfg sandbox.Config) *world {
 	}
 	t.Cleanup(func() { _ = sb.Close(context.Background()) })
 	w := &world{t: t, sb: sb, base: base, addr: strings.TrimPrefix(base, "http://"), dataDir: filepath.Join(t.TempDir(), "data"),
-		log: &lockedBuffer{}, now: time.Now().UTC(), env: map[string]string{EnvVarSandboxURL: base}}
+		log: &syncbuf.Buffer{}, now: time.Now().UTC(), env: map[string]string{EnvVarSandboxURL: base}}
 	w.svc = w.newService()
 	return w
 }

@@ -1,7 +1,6 @@
 package fullscript
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -10,38 +9,20 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"fullscript-companion/backend/internal/syncbuf"
 	"fullscript-companion/backend/sandbox"
 )
-
-// syncBuffer is a log sink safe for the client's concurrent use.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // The log must show what happened and nothing private: no token, no search
 // query, whether the call works, fails at Fullscript or fails on the wire.
 func TestLogHasNoTokenOrQuery(t *testing.T) {
 	e := newTestEnv(t)
 	s := e.signIn("ben.okafor@example.com")
-	var buf syncBuffer
+	var buf syncbuf.Buffer
 	e.client.Logger = slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	const query = "Marsh"
 	const path = "/api/clinic/search/patients"

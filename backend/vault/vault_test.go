@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"fullscript-companion/backend/internal/syncbuf"
 	"github.com/gofrs/flock"
 	"github.com/zalando/go-keyring"
 )
@@ -102,25 +103,8 @@ func (k *liarKeyring) Get(service, user string) (string, error) {
 	return encodeKey(bytes.Repeat([]byte{7}, keyLen)), nil
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-func testLogger() (*slog.Logger, *syncBuffer) {
-	buf := &syncBuffer{}
+func testLogger() (*slog.Logger, *syncbuf.Buffer) {
+	buf := &syncbuf.Buffer{}
 	return slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelDebug})), buf
 }
 
