@@ -174,7 +174,7 @@ func (s *Sandbox) issueCode(req *consentRequest, u User) string {
 		CreatedAt: now, ExpiresAt: now.Add(CodeTTL),
 	}
 	s.mu.Lock()
-	s.st.codes[c.Code] = c
+	s.st.addCode(c)
 	s.mu.Unlock()
 	return c.Code
 }

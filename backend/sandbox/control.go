@@ -74,7 +74,8 @@ func (s *Sandbox) handleInfo(w http.ResponseWriter, r *http.Request) {
 }
 
 // State is what /_sandbox/state shows tests: every code, token pair, grant,
-// plan and Embed event, with each pair's status as of now.
+// plan and Embed event, each list in the order it happened, with each
+// pair's status as of now.
 type State struct {
 	Now    time.Time       `json:"now"`
 	Codes  []authCode      `json:"codes"`
@@ -91,7 +92,7 @@ func (s *Sandbox) Snapshot() State {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st := State{Now: now, Codes: []authCode{}, Tokens: []tokenPair{}, Grants: []sessionGrant{}, Plans: []treatmentPlan{}, Events: []embedEvent{}}
-	for _, c := range s.st.codes {
+	for _, c := range s.st.codeOrder {
 		st.Codes = append(st.Codes, *c)
 	}
 	for _, p := range s.st.pairs {
@@ -99,7 +100,7 @@ func (s *Sandbox) Snapshot() State {
 		cp.Status = p.status(now)
 		st.Tokens = append(st.Tokens, cp)
 	}
-	for _, g := range s.st.grants {
+	for _, g := range s.st.grantOrder {
 		st.Grants = append(st.Grants, *g)
 	}
 	for _, tp := range s.st.plans {

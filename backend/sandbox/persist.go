@@ -2,7 +2,6 @@ package sandbox
 
 import (
 	"bytes"
-	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,7 +9,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 )
@@ -58,8 +56,8 @@ type stateStore struct {
 }
 
 // encodeStateLocked marshals the state. Callers hold Sandbox.mu. The output
-// is deterministic (maps become sorted slices or sorted JSON objects), so
-// an unchanged state gives the same bytes and no write.
+// is deterministic (every list in issue order, maps as sorted JSON
+// objects), so an unchanged state gives the same bytes and no write.
 func (s *Sandbox) encodeStateLocked() ([]byte, error) {
 	st := s.st
 	f := stateFile{
@@ -77,23 +75,17 @@ func (s *Sandbox) encodeStateLocked() ([]byte, error) {
 	for _, p := range st.patients {
 		f.Patients = append(f.Patients, storedPatient{ClinicID: p.ClinicID, Patient: *p})
 	}
-	for _, c := range st.codes {
+	for _, c := range st.codeOrder {
 		f.Codes = append(f.Codes, *c)
 	}
-	slices.SortFunc(f.Codes, func(a, b authCode) int {
-		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), strings.Compare(a.Code, b.Code))
-	})
 	for _, p := range st.pairs {
 		cp := *p
 		cp.Status = "" // computed from the clock, never stored
 		f.Tokens = append(f.Tokens, cp)
 	}
-	for _, g := range st.grants {
+	for _, g := range st.grantOrder {
 		f.Grants = append(f.Grants, *g)
 	}
-	slices.SortFunc(f.Grants, func(a, b sessionGrant) int {
-		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), strings.Compare(a.SecretToken, b.SecretToken))
-	})
 	for _, tp := range st.plans {
 		f.Plans = append(f.Plans, *tp)
 	}
@@ -155,7 +147,7 @@ func loadState(path string) (st *state, f stateFile, found bool, err error) {
 	}
 	for i := range f.Codes {
 		c := &f.Codes[i]
-		st.codes[c.Code] = c
+		st.addCode(c)
 	}
 	for i := range f.Tokens {
 		p := &f.Tokens[i]
@@ -164,7 +156,7 @@ func loadState(path string) (st *state, f stateFile, found bool, err error) {
 	}
 	for i := range f.Grants {
 		g := &f.Grants[i]
-		st.grants[g.SecretToken] = g
+		st.addGrant(g)
 	}
 	for k, v := range f.DataTokens {
 		st.dataToks[k] = compactRaw(v)

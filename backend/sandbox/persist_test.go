@@ -32,12 +32,10 @@ func (e *env) restart(cfg Config) *env {
 	return next
 }
 
-// sortedState is a Snapshot with its map-backed lists in a stable order
-// and the parts that are not state (clock, faults) left out.
-func sortedState(s State) State {
+// storedState is a Snapshot without the parts that are not state (clock,
+// faults). Its lists are in issue order, so two of them compare as they are.
+func storedState(s State) State {
 	s.Now, s.Faults = time.Time{}, nil
-	slices.SortFunc(s.Codes, func(a, b authCode) int { return strings.Compare(a.Code, b.Code) })
-	slices.SortFunc(s.Grants, func(a, b sessionGrant) int { return strings.Compare(a.SecretToken, b.SecretToken) })
 	return s
 }
 
@@ -83,7 +81,7 @@ func TestStateSurvivesARestart(t *testing.T) {
 	if got := [3]string{e.sb.ClientID(), e.sb.ClientSecret(), e.sb.PublicKey()}; got != creds {
 		t.Errorf("client credentials changed across the restart: %v, want %v", got, creds)
 	}
-	if got, want := sortedState(e.sb.Snapshot()), sortedState(before); !reflect.DeepEqual(got, want) {
+	if got, want := storedState(e.sb.Snapshot()), storedState(before); !reflect.DeepEqual(got, want) {
 		gb, _ := json.MarshalIndent(got, "", " ")
 		wb, _ := json.MarshalIndent(want, "", " ")
 		t.Errorf("state after the restart differs:\n got %s\nwant %s", gb, wb)
@@ -386,9 +384,11 @@ func TestStateFileKeepsEveryField(t *testing.T) {
 	sb.st.clinics = []Clinic{clinic}
 	sb.st.users = []User{user}
 	sb.st.patients = []*Patient{&patient}
-	sb.st.codes = map[string]*authCode{code.Code: &code}
+	sb.st.codes, sb.st.codeOrder = map[string]*authCode{}, nil
+	sb.st.addCode(&code)
 	sb.st.pairs = []*tokenPair{&pair}
-	sb.st.grants = map[string]*sessionGrant{grant.SecretToken: &grant}
+	sb.st.grants, sb.st.grantOrder = map[string]*sessionGrant{}, nil
+	sb.st.addGrant(&grant)
 	sb.st.dataToks = map[string]json.RawMessage{"tok": json.RawMessage(`{"first_name":"A"}`)}
 	sb.st.plans = []*treatmentPlan{&plan}
 	sb.st.events = []*embedEvent{&event}
@@ -447,4 +447,50 @@ func fillAll(t *testing.T, v reflect.Value, name string) {
 	default:
 		t.Fatalf("fillAll: teach it %s (%s)", v.Type(), name)
 	}
+}
+
+// The control route and the state file list codes and grants in the order
+// they were issued, on a clock that does not move (so no timestamp can put
+// them in order by luck), and again after a restart. A test that takes "the
+// grants issued after the first N" relies on it: the app's end-to-end test
+// did, and picked grants at random while they came from a map.
+func TestStateListsCodesAndGrantsInIssueOrder(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.json")
+	cfg := Config{AutoApprove: true, StatePath: path}
+	e := newEnv(t, cfg)
+
+	var codes, grants []string
+	var access string
+	for range 12 {
+		c := e.code(nil)
+		codes = append(codes, c)
+		access = tokensOf(t, e.exchange(c, nil)).access
+	}
+	for range 40 {
+		grants = append(grants, e.grant(access))
+	}
+
+	check := func(e *env, when string) {
+		t.Helper()
+		var st State
+		if r := e.get("/_sandbox/state", ""); r.status != http.StatusOK || json.Unmarshal(r.body, &st) != nil {
+			t.Fatalf("%s: /_sandbox/state: %d %s", when, r.status, r.body)
+		}
+		gotCodes := make([]string, 0, len(st.Codes))
+		for _, c := range st.Codes {
+			gotCodes = append(gotCodes, c.Code)
+		}
+		gotGrants := make([]string, 0, len(st.Grants))
+		for _, g := range st.Grants {
+			gotGrants = append(gotGrants, g.SecretToken)
+		}
+		if !slices.Equal(gotCodes, codes) {
+			t.Errorf("%s: codes are not in issue order:\n got %v\nwant %v", when, gotCodes, codes)
+		}
+		if !slices.Equal(gotGrants, grants) {
+			t.Errorf("%s: grants are not in issue order:\n got %v\nwant %v", when, gotGrants, grants)
+		}
+	}
+	check(e, "running")
+	check(e.restart(cfg), "after a restart")
 }

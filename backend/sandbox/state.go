@@ -17,10 +17,15 @@ type state struct {
 	codes    map[string]*authCode       // by code
 	pairs    []*tokenPair               // in issue order
 	grants   map[string]*sessionGrant   // by secret token
-	dataToks map[string]json.RawMessage // tokenized patients, by data token
-	sessions map[string]*embedSession   // open Embed pages, by session key
-	plans    []*treatmentPlan
-	events   []*embedEvent
+	// The same codes and grants in issue order: what /_sandbox/state and the
+	// state file list. A map's order is random on every walk, so a test that
+	// took "the grants after the first N" would pick at random.
+	codeOrder  []*authCode
+	grantOrder []*sessionGrant
+	dataToks   map[string]json.RawMessage // tokenized patients, by data token
+	sessions   map[string]*embedSession   // open Embed pages, by session key
+	plans      []*treatmentPlan
+	events     []*embedEvent
 }
 
 func newState(d seedData) *state {
@@ -37,6 +42,17 @@ func newState(d seedData) *state {
 		st.patients = append(st.patients, &p)
 	}
 	return st
+}
+
+// addCode and addGrant keep the map (lookups) and the issue order (listings) together.
+func (st *state) addCode(c *authCode) {
+	st.codes[c.Code] = c
+	st.codeOrder = append(st.codeOrder, c)
+}
+
+func (st *state) addGrant(g *sessionGrant) {
+	st.grants[g.SecretToken] = g
+	st.grantOrder = append(st.grantOrder, g)
 }
 
 type consentRequest struct {
