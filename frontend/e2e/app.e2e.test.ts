@@ -5,7 +5,7 @@
 // second page and approves on the sandbox's consent page.
 //
 //   cd frontend && npm run test:browser -- e2e/app.e2e.test.ts
-import { mkdirSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -21,6 +21,7 @@ let context: BrowserContext;
 let page: Page;
 let stub: ReturnType<typeof browserStub>;
 let env: NodeJS.ProcessEnv;
+let dir: string;
 /** Every message the page exchanged with the Go side (the Wails IPC websocket). */
 const frames: string[] = [];
 
@@ -59,7 +60,7 @@ async function approveInBrowser(before: number, who: RegExp): Promise<void> {
 
 beforeAll(async () => {
   mkdirSync(screenshotDir, { recursive: true });
-  const dir = tempDir("fsc-app-e2e-");
+  dir = tempDir("fsc-app-e2e-");
   stub = browserStub(dir);
   xvfb = await startXvfb();
   env = {
@@ -81,12 +82,13 @@ beforeAll(async () => {
   browser = await launchChromium();
   context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   await openApp();
-}, 240_000);
+}, 360_000);
 
 afterAll(async () => {
   await browser?.close();
   await app?.stop();
   xvfb?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 describe("the practitioner's window, end to end", () => {
@@ -175,20 +177,24 @@ describe("the practitioner's window, end to end", () => {
       body: JSON.stringify({ path: "/api/embeddable/session/*", kind: "invalid_secret_token", count: 1 }),
     });
     expect(fault.status).toBe(201);
-    const grantsBefore = ((await (await fetch(`${sb}/_sandbox/state`)).json()) as { grants: unknown[] }).grants.length;
+    type Grant = { id: string; claimed_at: string | null };
+    const grantsBefore = new Set(((await (await fetch(`${sb}/_sandbox/state`)).json()) as { grants: Grant[] }).grants.map((g) => g.id));
     await page.getByRole("button", { name: /^Dr\. Ada Moss/ }).click();
     await page.getByRole("button", { name: /^Catalog/ }).click();
     await page.frameLocator(".workspace__main iframe").getByRole("heading", { name: "Catalog" }).waitFor({ timeout: 30_000 });
     const after = (await (await fetch(`${sb}/_sandbox/state`)).json()) as {
-      grants: { claimed_at: string | null }[];
+      grants: Grant[];
       events: { outcome: string; reason?: string }[];
     };
     // The refused grant, then a new one that opened the screen. (React's
     // development mode mounts twice, so `wails dev` may fetch one more,
     // never used: a grant is only ever spent by the screen that shows.)
-    const fresh = after.grants.slice(grantsBefore);
+    // New grants are told apart by id, not by place in the list.
+    const fresh = after.grants.filter((g) => !grantsBefore.has(g.id));
     expect(fresh.length).toBeGreaterThanOrEqual(2);
     expect(fresh.filter((g) => g.claimed_at !== null)).toHaveLength(1);
+    // The one spent is the newest: the retry's, after the refused one.
+    expect(fresh.at(-1)?.claimed_at).not.toBeNull();
     expect(after.events.filter((e) => e.reason === "INVALID_SECRET_TOKEN: injected fault")).toHaveLength(1);
     // The window follows the system's dark preference (Fullscript's screen keeps its own look).
     await page.emulateMedia({ colorScheme: "dark" });

@@ -2,7 +2,7 @@
 // app under `go tool wails dev` (the real Go bindings, reachable from
 // Chromium at http://localhost:34115), a stand-in for the system browser,
 // and Chromium itself.
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -58,8 +58,24 @@ export interface RunningApp {
   stop(): Promise<number | null>;
 }
 
+/**
+ * Go's build cache as this machine has it. The app's environment points
+ * XDG_CACHE_HOME at a throwaway folder (for WebKit), and Go would follow it:
+ * every run then compiled the whole app from nothing (about 490 MB, minutes
+ * on two cores), racing the readiness deadline below.
+ */
+let goCache: string | undefined;
+function hostGoCache(): string {
+  goCache ??= execFileSync("go", ["env", "GOCACHE"], { encoding: "utf8" }).trim();
+  return goCache;
+}
+
+/** How long `wails dev` may take to build and start: a first build with its debug flags is a cold compile. */
+const readyWithin = 300_000;
+
 /** Starts `go tool wails dev` and waits until the page and the Go side answer. */
-export async function startWailsDev(env: NodeJS.ProcessEnv): Promise<RunningApp> {
+export async function startWailsDev(appEnv: NodeJS.ProcessEnv): Promise<RunningApp> {
+  const env = { ...appEnv, GOCACHE: appEnv["GOCACHE"] ?? hostGoCache() };
   const child: ChildProcess = spawn(
     "go",
     ["tool", "wails", "dev", "-m", "-skipbindings", "-noreload", "-nocolour", "-tags", "webkit2_41"],
@@ -71,7 +87,27 @@ export async function startWailsDev(env: NodeJS.ProcessEnv): Promise<RunningApp>
   child.stdout?.on("data", (c: string) => (logs += c));
   child.stderr?.on("data", (c: string) => (logs += c));
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  const deadline = Date.now() + 180_000;
+  const stop = async (): Promise<number | null> => {
+    // SIGINT to the whole process group (wails dev and the app); wails dev
+    // then stops vite, which runs in a process group of its own, so a
+    // SIGKILL is only the last resort (it would leave vite on port 5173).
+    try {
+      process.kill(-(child.pid ?? 0), "SIGINT");
+    } catch {
+      // already gone
+    }
+    const killer = setTimeout(() => {
+      try {
+        process.kill(-(child.pid ?? 0), "SIGKILL");
+      } catch {
+        // gone
+      }
+    }, 15_000);
+    const code = await exited;
+    clearTimeout(killer);
+    return code;
+  };
+  const deadline = Date.now() + readyWithin;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`wails dev exited (${child.exitCode}):\n${logs}`);
     if (logs.includes('msg="frontend ready"') || logs.includes("msg=\"frontend reloaded\"")) {
@@ -83,32 +119,12 @@ export async function startWailsDev(env: NodeJS.ProcessEnv): Promise<RunningApp>
       }
     }
     if (Date.now() > deadline) {
-      process.kill(-(child.pid ?? 0), "SIGKILL");
-      throw new Error(`wails dev was not ready within 180 s:\n${logs}`);
+      await stop();
+      throw new Error(`wails dev was not ready within ${readyWithin / 1000} s:\n${logs}`);
     }
     await new Promise((r) => setTimeout(r, 500));
   }
-  return {
-    logs: () => logs,
-    stop: async () => {
-      // The whole process group: wails dev, vite and the app.
-      try {
-        process.kill(-(child.pid ?? 0), "SIGINT");
-      } catch {
-        // already gone
-      }
-      const killer = setTimeout(() => {
-        try {
-          process.kill(-(child.pid ?? 0), "SIGKILL");
-        } catch {
-          // gone
-        }
-      }, 15_000);
-      const code = await exited;
-      clearTimeout(killer);
-      return code;
-    },
-  };
+  return { logs: () => logs, stop };
 }
 
 export function tempDir(prefix: string): string {
