@@ -28,9 +28,14 @@ export interface FakeFeature extends EmbedFeature {
  * → create() → on()/mount()/unmount(), recorded. mount() appends a real
  * <iframe> (with a src, so jsdom fires no `load` of its own: the test does)
  * and, like the library, unmount() before mount() has resolved throws.
+ *
+ * `claimed` lists the secret token of every frame that went into the page:
+ * in a browser that frame's request reaches Fullscript, which spends the
+ * grant, whatever the app does with the frame afterwards.
  */
 export function fakeFullscript({ holdMount = false }: { holdMount?: boolean } = {}) {
   const features: FakeFeature[] = [];
+  const claimed: string[] = [];
   const Fullscript = vi.fn<FullscriptFactory>((client) => ({
     create: (type, options) => {
       const listeners = new Map<EmbedEventName, ((payload: unknown) => void)[]>();
@@ -52,6 +57,7 @@ export function fakeFullscript({ holdMount = false }: { holdMount?: boolean } = 
           frame = document.createElement("iframe");
           frame.src = `${client.domain}/api/embeddable/session/embed/entry`;
           el.append(frame);
+          if (frame.isConnected) claimed.push(options.secretToken);
           mountPoint = el;
         }),
         unmount: vi.fn(() => {
@@ -67,5 +73,5 @@ export function fakeFullscript({ holdMount = false }: { holdMount?: boolean } = 
       return feature;
     },
   }));
-  return { Fullscript, features, load: () => Promise.resolve<FullscriptFactory>(Fullscript) };
+  return { Fullscript, features, claimed, load: () => Promise.resolve<FullscriptFactory>(Fullscript) };
 }

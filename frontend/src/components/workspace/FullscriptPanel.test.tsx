@@ -1,8 +1,9 @@
 import { act, fireEvent, render, screen, waitFor } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
+import { StrictMode } from "react";
 import { describe, expect, it, vi } from "vitest";
 import { CompanionApiProvider } from "../../api/CompanionApiContext";
-import type { Feature, HistoryEntry, Patient, SessionGrant } from "../../api/companionApi";
+import type { CompanionApi, Feature, HistoryEntry, Patient, SessionGrant } from "../../api/companionApi";
 import { account, fakeApi, overviewWith } from "../../test/fakeApi";
 import { fakeFullscript, type FakeFeature } from "../../test/fakeFullscript";
 import { FullscriptPanel } from "./FullscriptPanel";
@@ -29,15 +30,18 @@ function patient(overrides: Partial<Patient> = {}): Patient {
   return { id: "", firstName: "", lastName: "", email: "", dateOfBirth: "", sex: "", mobileNumber: "", ...overrides };
 }
 
-function setup({
-  feature = "catalog" as Feature,
-  chosen = null as Patient | null,
-  api = fakeApi(() => Promise.resolve(overviewWith()), { newSessionGrant: grants() }),
-  lib = fakeFullscript(),
-} = {}) {
-  const onClose = vi.fn();
-  const onOpenDiagnostics = vi.fn();
-  const ui = (
+interface PanelSetup {
+  api: CompanionApi;
+  lib: ReturnType<typeof fakeFullscript>;
+  feature?: Feature;
+  chosen?: Patient | null;
+  onClose?: () => void;
+  onOpenDiagnostics?: () => void;
+}
+
+/** The panel for account acc-1, as the workspace renders it. */
+function panel({ api, lib, feature = "catalog", chosen = null, onClose = () => undefined, onOpenDiagnostics = () => undefined }: PanelSetup) {
+  return (
     <CompanionApiProvider api={api}>
       <FullscriptPanel
         account={account({ id: "acc-1" })}
@@ -49,6 +53,17 @@ function setup({
       />
     </CompanionApiProvider>
   );
+}
+
+function setup({
+  feature = "catalog" as Feature,
+  chosen = null as Patient | null,
+  api = fakeApi(() => Promise.resolve(overviewWith()), { newSessionGrant: grants() }),
+  lib = fakeFullscript(),
+} = {}) {
+  const onClose = vi.fn();
+  const onOpenDiagnostics = vi.fn();
+  const ui = panel({ api, lib, feature, chosen, onClose, onOpenDiagnostics });
   const view = render(ui);
   return { api, lib, onClose, onOpenDiagnostics, ui, ...view };
 }
@@ -246,7 +261,7 @@ describe("FullscriptPanel", () => {
     expect(f.unmount).toHaveBeenCalledTimes(1);
   });
 
-  it("closed while mounting: unmounts only once mount() has resolved", async () => {
+  it("closed while mounting: the frame never starts, so its grant is not spent", async () => {
     const lib = fakeFullscript({ holdMount: true });
     const { container } = setup({ lib });
     await waitFor(() => expect(lib.features[0]?.mount).toHaveBeenCalled());
@@ -255,8 +270,49 @@ describe("FullscriptPanel", () => {
     // Calling it now would throw inside the library.
     expect(f.unmount).not.toHaveBeenCalled();
     await act(async () => f.finishMount());
-    await waitFor(() => expect(f.unmount).toHaveBeenCalledTimes(1));
+    // The mount's own element went with it: the library finds no mount point.
+    await expect(f.mount.mock.results[0]!.value).rejects.toThrow("mount point");
+    expect(lib.claimed).toEqual([]);
+    expect(f.unmount).not.toHaveBeenCalled();
     expect(container.querySelector("iframe")).toBeNull();
+  });
+
+  it("mounting again while a mount is in flight spends one grant and keeps the newer frame", async () => {
+    // The effect runs again on the same panel (here: a new patient object)
+    // while the first mount still awaits the library. Before each mount had
+    // an element of its own, the first one went on to start its frame (a
+    // grant spent on a screen nobody sees) and its late unmount() emptied
+    // the element, taking the newer frame with it.
+    const lib = fakeFullscript({ holdMount: true });
+    const api = fakeApi(() => Promise.resolve(overviewWith()), { newSessionGrant: grants() });
+    const forPatient = () => panel({ api, lib, feature: "treatment-plan", chosen: patient({ id: "pat-7" }) });
+    const { rerender, container } = render(forPatient());
+    await waitFor(() => expect(lib.features[0]?.mount).toHaveBeenCalled());
+    rerender(forPatient());
+    await waitFor(() => expect(lib.features[1]?.mount).toHaveBeenCalled());
+    const [first, second] = [lib.features[0]!, lib.features[1]!];
+
+    await act(async () => second.finishMount());
+    await act(async () => first.finishMount());
+
+    expect(lib.claimed).toEqual(["secret-2"]);
+    await expect(first.mount.mock.results[0]!.value).rejects.toThrow("mount point");
+    expect(first.unmount).not.toHaveBeenCalled();
+    const frames = container.querySelectorAll("iframe");
+    expect(frames).toHaveLength(1);
+    expect(frames[0]).toBe(second.frame());
+  });
+
+  it("in React's development mode, which mounts every effect twice, still starts one frame", async () => {
+    const lib = fakeFullscript();
+    const api = fakeApi(() => Promise.resolve(overviewWith()), { newSessionGrant: grants() });
+    const { container } = render(<StrictMode>{panel({ api, lib })}</StrictMode>);
+    await waitFor(() => expect(container.querySelector("iframe")).not.toBeNull());
+    await new Promise((r) => setTimeout(r, 20));
+    // The first run's grant arrives after its cleanup and is never used.
+    expect(api.newSessionGrant).toHaveBeenCalledTimes(2);
+    expect(lib.claimed).toEqual(["secret-2"]);
+    expect(container.querySelectorAll("iframe")).toHaveLength(1);
   });
 
   it("gone while mounting: nothing to unmount and no error", async () => {

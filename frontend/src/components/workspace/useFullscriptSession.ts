@@ -15,13 +15,18 @@ interface SessionParams {
   account: Account;
   feature: Feature;
   patient: Patient | null;
-  /** The id of the element Fullscript mounts into; it must be in the DOM. */
+  /**
+   * The id of the element that holds Fullscript's frame; it must be in the
+   * DOM. Each mount gets a child element of its own inside it.
+   */
   mountId: string;
   loadFullscript: () => Promise<FullscriptFactory>;
 }
 
 /** One mounted (or mounting) feature and what to undo when it goes. */
 interface Mount {
+  /** This mount's own element, inside the panel's: the library mounts into it by id. */
+  element: HTMLElement;
   feature: EmbedFeature | null;
   /** mount() has resolved: only then may unmount() be called (the library throws before). */
   resolved: boolean;
@@ -29,11 +34,32 @@ interface Mount {
   cleanups: (() => void)[];
 }
 
+let mounts = 0;
+
+/**
+ * A new element for one mount, in the panel's element. A mount that is torn
+ * down takes its element with it, so a library call still in flight (it
+ * awaits the patient's tokenisation before it looks the element up) finds
+ * nothing and never starts a frame: no grant is spent on a screen nobody
+ * sees, and no late unmount() can empty the element a newer mount uses.
+ */
+function newMount(containerId: string): Mount | null {
+  const container = document.getElementById(containerId);
+  if (!container) return null;
+  mounts += 1;
+  const element = document.createElement("div");
+  element.id = `${containerId}-${mounts}`;
+  element.className = "fullscript-panel__frame";
+  container.append(element);
+  return { element, feature: null, resolved: false, closed: false, cleanups: [] };
+}
+
 function close(m: Mount): void {
   if (m.closed) return;
   m.closed = true;
   m.cleanups.forEach((undo) => undo());
   if (m.feature && m.resolved) m.feature.unmount();
+  m.element.remove();
 }
 
 /** The strings of a `serverError` message, or null for any other message. */
@@ -110,8 +136,7 @@ export function useFullscriptSession({ account, feature, patient, mountId, loadF
     // Watches the mount element for the library's iframe, so its `load`
     // (which hides the progress indicator) cannot fire before we listen.
     const watchFrame = (m: Mount) => {
-      const el = document.getElementById(mountId);
-      if (!el) return () => false;
+      const el = m.element;
       let frame: HTMLIFrameElement | null = null;
       const onLoad = () => {
         if (!m.closed && !stopped) setState({ status: "open" });
@@ -146,7 +171,11 @@ export function useFullscriptSession({ account, feature, patient, mountId, loadF
       }
       if (stopped) return;
 
-      const m: Mount = { feature: null, resolved: false, closed: false, cleanups: [] };
+      const m = newMount(mountId);
+      if (!m) {
+        fail(null, mountProblem(new Error(`the panel's element #${mountId} is not in the page`)));
+        return;
+      }
       current = m;
       try {
         const options = clientOptions(grant);
@@ -187,10 +216,11 @@ export function useFullscriptSession({ account, feature, patient, mountId, loadF
         m.cleanups.push(() => window.removeEventListener("message", onMessage));
 
         const frameSeen = watchFrame(m);
-        await f.mount(mountId);
+        await f.mount(m.element.id);
         m.resolved = true;
         if (m.closed) {
-          // Closed while mounting: unmount now that the library allows it.
+          // Closed while mounting, yet the library found the element: drop
+          // its listeners now that it allows unmount().
           f.unmount();
           return;
         }
