@@ -121,3 +121,30 @@ func TestSandboxCommandKeepsStateInAFile(t *testing.T) {
 		}
 	}
 }
+
+func TestSandboxFlagsReachTheConfig(t *testing.T) {
+	var errOut bytes.Buffer
+	opts, err := parseSandboxFlags(IO{Out: io.Discard, Err: &errOut}, []string{
+		"--addr", "127.0.0.1:0", "--production-origins", "--scopes", "clinic:read  patients:read",
+		"--allow-origin", "https://app.example", "--strict-redirect", "--access-ttl", "90s",
+	})
+	if err != nil || opts == nil {
+		t.Fatalf("parse: %v\n%s", err, errOut.String())
+	}
+	c := opts.Config
+	if opts.Addr != "127.0.0.1:0" || !c.ProductionOrigins || c.Scopes != "clinic:read  patients:read" || !c.StrictRedirect ||
+		c.AccessTTL != 90*time.Second || len(c.AllowOrigins) != 1 || c.AllowOrigins[0] != "https://app.example" {
+		t.Errorf("options = %+v", opts)
+	}
+	// And the sandbox takes them: production origins and the scopes show in its info.
+	sb, err := sandbox.New(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info := sb.Info(); !info.ProductionOrigins || info.Scopes != "clinic:read patients:read" {
+		t.Errorf("info: production_origins %v, scopes %q", info.ProductionOrigins, info.Scopes)
+	}
+	if opts, err := parseSandboxFlags(IO{Out: io.Discard, Err: io.Discard}, []string{"--help"}); err != nil || opts != nil {
+		t.Errorf("--help: %v %v, want nothing to run and no error", opts, err)
+	}
+}

@@ -37,9 +37,10 @@ func (s *Service) startSandboxLocked() error {
 		return &Problem{What: "The built-in Fullscript sandbox cannot start.", Fix: "Make sure your user account can write to " + s.dataDir + ".", Err: err}
 	}
 	sb, err := sandbox.New(sandbox.Config{
-		StatePath:    statePath,
-		AllowOrigins: strings.Fields(s.platform.Getenv(SandboxAllowOriginsEnv)),
-		Logger:       s.log.With("component", "sandbox"),
+		StatePath:         statePath,
+		AllowOrigins:      strings.Fields(s.platform.Getenv(SandboxAllowOriginsEnv)),
+		ProductionOrigins: s.platform.Getenv(SandboxProductionOriginsEnv) == "1",
+		Logger:            s.log.With("component", "sandbox"),
 	})
 	if err != nil {
 		return &Problem{
@@ -66,6 +67,11 @@ const sandboxDefaultAddr = "127.0.0.1:8787"
 // sandbox lets frame its Embed pages, besides the window's own: a browser
 // driving `wails dev` at http://localhost:34115, say.
 const SandboxAllowOriginsEnv = "FSC_SANDBOX_ALLOW_ORIGINS"
+
+// SandboxProductionOriginsEnv set to 1 makes the built-in sandbox frame its
+// Embed pages as production Fullscript does, for https origins only: the
+// window's own origin is refused, and Fullscript opens in the browser.
+const SandboxProductionOriginsEnv = "FSC_SANDBOX_PRODUCTION_ORIGINS"
 
 func (e *embeddedSandbox) stop(ctx context.Context, log *slog.Logger) {
 	if err := e.sb.Close(ctx); err != nil {

@@ -8,22 +8,25 @@ import (
 // Info is what /_sandbox/info publishes, so the app and scripts configure
 // themselves from the running sandbox instead of hard-coding it twice.
 type Info struct {
-	ClientID         string       `json:"client_id"`
-	ClientSecret     string       `json:"client_secret"`
-	PublicKey        string       `json:"public_key"`
-	RedirectURI      string       `json:"redirect_uri"`
-	RedirectURIs     []string     `json:"redirect_uris"`
-	StrictRedirect   bool         `json:"strict_redirect"`
-	AuthorizeURL     string       `json:"authorize_url"`
-	TokenURL         string       `json:"token_url"`
-	RevokeURL        string       `json:"revoke_url"`
-	APIBase          string       `json:"api_base"`
-	EmbedDomain      string       `json:"embed_domain"`
-	EmbedEnv         string       `json:"embed_env"`
-	AllowedOrigins   []string     `json:"allowed_origins"`
-	AccessTTLSeconds int          `json:"access_ttl_seconds"`
-	AutoApprove      bool         `json:"auto_approve"`
-	Clinics          []InfoClinic `json:"clinics"`
+	ClientID       string   `json:"client_id"`
+	ClientSecret   string   `json:"client_secret"`
+	PublicKey      string   `json:"public_key"`
+	RedirectURI    string   `json:"redirect_uri"`
+	RedirectURIs   []string `json:"redirect_uris"`
+	StrictRedirect bool     `json:"strict_redirect"`
+	AuthorizeURL   string   `json:"authorize_url"`
+	TokenURL       string   `json:"token_url"`
+	RevokeURL      string   `json:"revoke_url"`
+	APIBase        string   `json:"api_base"`
+	EmbedDomain    string   `json:"embed_domain"`
+	EmbedEnv       string   `json:"embed_env"`
+	AllowedOrigins []string `json:"allowed_origins"`
+	// ProductionOrigins: Embed frames https origins only, as production does.
+	ProductionOrigins bool         `json:"production_origins"`
+	Scopes            string       `json:"scopes"`
+	AccessTTLSeconds  int          `json:"access_ttl_seconds"`
+	AutoApprove       bool         `json:"auto_approve"`
+	Clinics           []InfoClinic `json:"clinics"`
 }
 
 // InfoClinic lists a seeded clinic and who can sign in to it.
@@ -52,10 +55,12 @@ func (s *Sandbox) Info() Info {
 		AuthorizeURL: base + "/api/oauth/authorize", TokenURL: base + "/api/oauth/token", RevokeURL: base + "/api/oauth/revoke",
 		APIBase: base + "/api", EmbedDomain: base,
 		// fullscript-js insists on a known env even when domain is given.
-		EmbedEnv:         "us-snd",
-		AllowedOrigins:   s.origins,
-		AccessTTLSeconds: int(s.cfg.AccessTTL / time.Second),
-		AutoApprove:      s.cfg.AutoApprove,
+		EmbedEnv:          "us-snd",
+		AllowedOrigins:    s.origins,
+		ProductionOrigins: s.cfg.ProductionOrigins,
+		Scopes:            s.cfg.Scopes,
+		AccessTTLSeconds:  int(s.cfg.AccessTTL / time.Second),
+		AutoApprove:       s.cfg.AutoApprove,
 	}
 	for _, c := range s.st.clinics {
 		ic := InfoClinic{ID: c.ID, Name: c.Name}
@@ -83,6 +88,7 @@ type State struct {
 	Grants []sessionGrant  `json:"grants"`
 	Plans  []treatmentPlan `json:"plans"`
 	Events []embedEvent    `json:"events"`
+	Links  []dynamicLink   `json:"links"`
 	Faults []Fault         `json:"faults"`
 }
 
@@ -91,7 +97,7 @@ func (s *Sandbox) Snapshot() State {
 	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st := State{Now: now, Codes: []authCode{}, Tokens: []tokenPair{}, Grants: []sessionGrant{}, Plans: []treatmentPlan{}, Events: []embedEvent{}}
+	st := State{Now: now, Codes: []authCode{}, Tokens: []tokenPair{}, Grants: []sessionGrant{}, Plans: []treatmentPlan{}, Events: []embedEvent{}, Links: []dynamicLink{}}
 	for _, c := range s.st.codeOrder {
 		st.Codes = append(st.Codes, *c)
 	}
@@ -108,6 +114,9 @@ func (s *Sandbox) Snapshot() State {
 	}
 	for _, e := range s.st.events {
 		st.Events = append(st.Events, *e)
+	}
+	for _, l := range s.st.links {
+		st.Links = append(st.Links, *l)
 	}
 	st.Faults = s.faults.list()
 	return st

@@ -21,6 +21,9 @@ const (
 )
 
 func (s *Sandbox) originAllowed(origin string) bool {
+	if s.cfg.ProductionOrigins && !strings.HasPrefix(origin, "https://") {
+		return false
+	}
 	return origin != "" && slices.Contains(s.origins, origin)
 }
 
@@ -112,7 +115,11 @@ func (s *Sandbox) handleEmbedPage(feature string) http.HandlerFunc {
 		// Refusals: Fullscript answers frame-ancestors 'none' and the
 		// browser shows nothing; the host page gets no message at all.
 		if !s.originAllowed(eq.TargetOrigin) {
-			s.refuse(w, base, "origin_not_allowed", fmt.Sprintf("The origin %q is not on this app's Embed allow-list (%s).", eq.TargetOrigin, strings.Join(s.origins, " ")))
+			detail := fmt.Sprintf("The origin %q is not on this app's Embed allow-list (%s).", eq.TargetOrigin, strings.Join(s.origins, " "))
+			if s.cfg.ProductionOrigins && !strings.HasPrefix(eq.TargetOrigin, "https://") {
+				detail = fmt.Sprintf("Production Fullscript frames its screens for https origins only, and %q is not one. Open Fullscript in the browser instead (a Redirect link).", eq.TargetOrigin)
+			}
+			s.refuse(w, base, "origin_not_allowed", detail)
 			return
 		}
 		if eq.PublicKey != s.cfg.PublicKey {
@@ -307,7 +314,12 @@ func (s *Sandbox) post(w http.ResponseWriter, sc *embedSession, event string, da
 		"clinicId": sc.ClinicID, "oauth": map[string]string{"clientId": sc.ClientID},
 	})
 	msg := message{Type: sc.FrameID + "." + event, Payload: payload}
-	s.record(embedEvent{ID: id, Type: event, Outcome: outcomePosted, Feature: sc.Feature, FrameID: sc.FrameID,
+	outcome := outcomePosted
+	if sc.LinkID != "" {
+		// A Redirect page is top-level: nothing to post to, only recorded.
+		outcome, msg = outcomeRedirect, message{Type: event, Payload: payload}
+	}
+	s.record(embedEvent{ID: id, Type: event, Outcome: outcome, Feature: sc.Feature, FrameID: sc.FrameID,
 		TargetOrigin: sc.TargetOrigin, ClinicID: sc.ClinicID, Payload: payload})
 	writeJSON(w, http.StatusOK, map[string]any{"message": msg, "target_origin": sc.TargetOrigin})
 }
@@ -363,7 +375,10 @@ func (s *Sandbox) activatePlan(w http.ResponseWriter, sc *embedSession, practiti
 		return
 	}
 	prescriber := sc.UserID
-	if sc.UserType == staff {
+	switch {
+	case sc.PractitionerID != "":
+		prescriber = sc.PractitionerID // fixed by the Redirect link
+	case sc.UserType == staff:
 		u, ok := s.st.user(practitionerID)
 		if !ok || u.ClinicID != sc.ClinicID || u.Type != practitioner {
 			s.mu.Unlock()
@@ -373,7 +388,8 @@ func (s *Sandbox) activatePlan(w http.ResponseWriter, sc *embedSession, practiti
 		prescriber = u.ID
 	}
 	tp := &treatmentPlan{ID: newUUID(), ClinicID: sc.ClinicID, PatientID: patient.ID, PractitionerID: prescriber,
-		State: "active", AvailableAt: now, CreatedAt: now, Recommendations: []recommendation{}, LabRecommendations: []labRec{}}
+		State: "active", AvailableAt: now, CreatedAt: now, Recommendations: []recommendation{}, LabRecommendations: []labRec{},
+		InvitationToken: randomURLToken(24)}
 	for _, id := range variants {
 		i := slices.IndexFunc(s.st.catalog, func(p Product) bool { return p.VariantID == id })
 		if i < 0 {
@@ -402,6 +418,11 @@ func (s *Sandbox) activatePlan(w http.ResponseWriter, sc *embedSession, practiti
 	}
 	s.st.plans = append(s.st.plans, tp)
 	sess.Closed = true
+	for _, l := range s.st.links {
+		if l.ID == sc.LinkID {
+			l.PlanID = tp.ID
+		}
+	}
 	patientCopy := *patient
 	s.mu.Unlock()
 	s.post(w, sc, eventPlanActivated, map[string]any{"treatmentPlan": map[string]any{

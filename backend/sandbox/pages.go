@@ -105,15 +105,21 @@ type embedView struct {
 	Suggestions     []patientChoice
 	Patients        []patientChoice
 	Practitioners   []patientChoice
+	Prescriber      string // a Redirect link's practitioner (the plan is theirs)
 	Catalog         []Product
 	Labs            []LabTest
 }
 
 type embedErrorView struct{ Message, TargetOrigin string }
 
+// embedPage is embed.html's data: an Embed page in an iframe, or the same
+// plan builder as a top-level Redirect page (no frame, no parent).
+type embedPage struct {
+	embedView
+	FrameID, TargetOrigin string
+	Redirect              bool
+}
+
 func (s *Sandbox) renderEmbed(w http.ResponseWriter, sess *embedSession, v embedView) {
-	s.renderPage(w, http.StatusOK, "embed.html", struct {
-		embedView
-		FrameID, TargetOrigin string
-	}{v, sess.FrameID, sess.TargetOrigin})
+	s.renderPage(w, http.StatusOK, "embed.html", embedPage{embedView: v, FrameID: sess.FrameID, TargetOrigin: sess.TargetOrigin})
 }

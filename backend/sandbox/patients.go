@@ -161,27 +161,3 @@ func (s *Sandbox) createPatient(clinicID string, in PatientInput) (Patient, []st
 	s.st.patients = append(s.st.patients, p)
 	return *p, nil
 }
-
-// handleListPatientPlans lists plans activated through the Embed pages.
-func (s *Sandbox) handleListPatientPlans(w http.ResponseWriter, r *http.Request) {
-	pg, ok := parsePage(w, r)
-	if !ok {
-		return
-	}
-	c := callerOf(r)
-	s.mu.Lock()
-	_, found := s.st.patient(c.ClinicID, r.PathValue("id"))
-	var plans []treatmentPlan
-	for _, tp := range s.st.plans {
-		if tp.ClinicID == c.ClinicID && tp.PatientID == r.PathValue("id") {
-			plans = append(plans, *tp)
-		}
-	}
-	s.mu.Unlock()
-	if !found {
-		writeStatusError(w, http.StatusNotFound)
-		return
-	}
-	items, meta := paginate(plans, pg)
-	writeJSON(w, http.StatusOK, map[string]any{"treatment_plans": items, "meta": meta})
-}

@@ -16,11 +16,14 @@ import (
 // stateVersion is the state file format this build reads and writes. Bump
 // it whenever a build writes something an older build would misread or drop
 // (an older build refuses a newer file instead of losing data).
-const stateVersion = 1
+//
+// Version 2 added Redirect links and each plan's invitation token.
+const stateVersion = 2
 
 // stateFile is the state file: everything the sandbox must remember across a
-// restart. Consent pages and open Embed pages are not kept (a restart is
-// like closing the browser tab); the catalog and labs are constants of the
+// restart. Consent pages, open Embed and Redirect pages and the browser's
+// sandbox sign-ins are not kept (a restart is like closing the browser);
+// the catalog and labs are constants of the
 // code and come from seed(); faults are a test's business and are not kept.
 type stateFile struct {
 	Version      int                        `json:"version"`
@@ -36,6 +39,7 @@ type stateFile struct {
 	DataTokens   map[string]json.RawMessage `json:"data_tokens"`
 	Plans        []treatmentPlan            `json:"plans"`
 	Events       []embedEvent               `json:"events"`
+	Links        []dynamicLink              `json:"links"`
 }
 
 // storedPatient adds the clinic id that Patient keeps out of REST replies
@@ -71,6 +75,7 @@ func (s *Sandbox) encodeStateLocked() ([]byte, error) {
 		DataTokens: st.dataToks,
 		Plans:      make([]treatmentPlan, 0, len(st.plans)),
 		Events:     make([]embedEvent, 0, len(st.events)),
+		Links:      make([]dynamicLink, 0, len(st.links)),
 	}
 	for _, p := range st.patients {
 		f.Patients = append(f.Patients, storedPatient{ClinicID: p.ClinicID, Patient: *p})
@@ -91,6 +96,9 @@ func (s *Sandbox) encodeStateLocked() ([]byte, error) {
 	}
 	for _, e := range st.events {
 		f.Events = append(f.Events, *e)
+	}
+	for _, l := range st.links {
+		f.Links = append(f.Links, *l)
 	}
 	b, err := json.Marshal(f) // compact: indenting is for the file, outside the lock
 	if err != nil {
@@ -167,6 +175,9 @@ func loadState(path string) (st *state, f stateFile, found bool, err error) {
 	for i := range f.Events {
 		f.Events[i].Payload = compactRaw(f.Events[i].Payload)
 		st.events = append(st.events, &f.Events[i])
+	}
+	for i := range f.Links {
+		st.links = append(st.links, &f.Links[i])
 	}
 	return st, f, true, nil
 }

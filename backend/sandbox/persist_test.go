@@ -256,7 +256,7 @@ func TestNewSeedsAndWritesAMissingStateFile(t *testing.T) {
 	if err != nil || !found {
 		t.Fatalf("no state file after New: found=%v %v", found, err)
 	}
-	if f.Version != 1 || f.ClientID != sb.ClientID() || len(st.patients) != 66 || len(f.Clinics) != 2 {
+	if f.Version != stateVersion || f.ClientID != sb.ClientID() || len(st.patients) != 66 || len(f.Clinics) != 2 {
 		t.Errorf("seeded file: version %d, client %q (want %q), %d patients, %d clinics", f.Version, f.ClientID, sb.ClientID(), len(st.patients), len(f.Clinics))
 	}
 	// Seeded patients keep their clinic in the file.
@@ -306,9 +306,9 @@ func TestUnreadableStateFileIsRefusedAndKept(t *testing.T) {
 		{name: "no version", content: `{"client_id": "x"}`, want: `no "version"`},
 		{name: "version zero", content: `{"version": 0}`, want: "move it away"},
 		{name: "wrong type", content: `{"version": 1, "clinics": "many"}`, want: "move it away"},
-		{name: "unknown field", content: strings.Replace(string(valid), `"version": 1,`, `"version": 1, "wishes": [],`, 1), want: "wishes"},
+		{name: "unknown field", content: strings.Replace(string(valid), fmt.Sprintf(`"version": %d,`, stateVersion), fmt.Sprintf(`"version": %d, "wishes": [],`, stateVersion), 1), want: "wishes"},
 		{name: "no credentials", content: `{"version": 1}`, want: "client_id"},
-		{name: "newer version", content: `{"version": 2, "whatever": {"shape": "changed"}}`, want: "newer"},
+		{name: "newer version", content: fmt.Sprintf(`{"version": %d, "whatever": {"shape": "changed"}}`, stateVersion+1), want: "newer"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -375,8 +375,9 @@ func TestStateFileKeepsEveryField(t *testing.T) {
 		grant   sessionGrant
 		plan    treatmentPlan
 		event   embedEvent
+		link    dynamicLink
 	)
-	for i, v := range []any{&clinic, &user, &patient, &code, &pair, &grant, &plan, &event} {
+	for i, v := range []any{&clinic, &user, &patient, &code, &pair, &grant, &plan, &event, &link} {
 		fillAll(t, reflect.ValueOf(v).Elem(), fmt.Sprint(i))
 	}
 	pair.Status = "" // computed, not stored
@@ -392,6 +393,7 @@ func TestStateFileKeepsEveryField(t *testing.T) {
 	sb.st.dataToks = map[string]json.RawMessage{"tok": json.RawMessage(`{"first_name":"A"}`)}
 	sb.st.plans = []*treatmentPlan{&plan}
 	sb.st.events = []*embedEvent{&event}
+	sb.st.links = []*dynamicLink{&link}
 	sb.mu.Unlock()
 	if err := sb.save(); err != nil {
 		t.Fatal(err)
@@ -403,8 +405,8 @@ func TestStateFileKeepsEveryField(t *testing.T) {
 	sb.mu.Lock()
 	want := *sb.st
 	sb.mu.Unlock()
-	want.consents, want.sessions = st.consents, st.sessions // not kept, by design
-	want.catalog, want.labs = st.catalog, st.labs           // from the code
+	want.consents, want.sessions, want.browser = st.consents, st.sessions, st.browser // not kept, by design
+	want.catalog, want.labs = st.catalog, st.labs                                     // from the code
 	if !reflect.DeepEqual(*st, want) {
 		t.Errorf("loaded state differs:\n got %+v\nwant %+v", *st, want)
 	}
@@ -493,4 +495,36 @@ func TestStateListsCodesAndGrantsInIssueOrder(t *testing.T) {
 	}
 	check(e, "running")
 	check(e.restart(cfg), "after a restart")
+}
+
+// A file from the version before Redirect links (no "links", plans without
+// an invitation token) still loads, and is written back as this version.
+func TestStateFileOfVersionOneLoads(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.json")
+	e := newEnv(t, Config{AutoApprove: true, StatePath: path})
+	e.signIn("")
+	if err := e.sb.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	b, err := os.ReadFile(path)
+	if err != nil || json.Unmarshal(b, &doc) != nil {
+		t.Fatalf("read state: %v", err)
+	}
+	doc["version"] = 1
+	delete(doc, "links")
+	old, _ := json.Marshal(doc)
+	if err := os.WriteFile(path, old, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sb, err := New(Config{StatePath: path})
+	if err != nil {
+		t.Fatalf("a version 1 file is refused: %v", err)
+	}
+	if got := len(sb.Snapshot().Tokens); got != 1 {
+		t.Errorf("%d token pairs after loading, want 1", got)
+	}
+	if _, f, _, err := loadState(path); err != nil || f.Version != stateVersion {
+		t.Errorf("written back as version %d (%v), want %d", f.Version, err, stateVersion)
+	}
 }

@@ -13,6 +13,7 @@ type caller struct {
 	UserID   string
 	UserType string
 	ClientID string
+	Scope    string // space-separated, as issued
 }
 
 type callerKey struct{}
@@ -47,7 +48,7 @@ func (s *Sandbox) bearer(next http.HandlerFunc) http.Handler {
 					prev.revoke(now, "superseded")
 				}
 			}
-			c = caller{ClinicID: pair.ClinicID, UserID: pair.UserID, UserType: pair.UserType, ClientID: pair.ClientID}
+			c = caller{ClinicID: pair.ClinicID, UserID: pair.UserID, UserType: pair.UserType, ClientID: pair.ClientID, Scope: pair.Scope}
 		}
 		s.mu.Unlock()
 		if problem != "" {

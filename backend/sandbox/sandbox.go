@@ -55,6 +55,13 @@ type Config struct {
 	AllowOrigins []string
 	// StrictRedirect turns off the RFC 8252 loopback rule: the port must match too.
 	StrictRedirect bool
+	// ProductionOrigins frames the Embed pages as production Fullscript
+	// does: for https origins on the allow-list only (reference 5.9), so a
+	// webview's wails://wails is refused and the app must use Redirect links.
+	ProductionOrigins bool
+	// Scopes granted to new sign-ins (space-separated); default GrantedScopes.
+	// Tokens keep the scopes they were issued with, as at Fullscript.
+	Scopes string
 	// RedirectURIs registered for the built-in client (default DefaultRedirectURI).
 	RedirectURIs []string
 	// Client credentials; from the state file, else random, when empty.
@@ -107,6 +114,10 @@ func New(cfg Config) (*Sandbox, error) {
 	if len(cfg.RedirectURIs) == 0 {
 		cfg.RedirectURIs = []string{DefaultRedirectURI}
 	}
+	if cfg.Scopes == "" {
+		cfg.Scopes = GrantedScopes
+	}
+	cfg.Scopes = strings.Join(strings.Fields(cfg.Scopes), " ")
 	for _, u := range cfg.RedirectURIs {
 		if _, err := parseRedirectURI(u); err != nil {
 			return nil, fmt.Errorf("registered redirect URI %q: %w", u, err)
@@ -308,7 +319,16 @@ func (s *Sandbox) routes(mux *http.ServeMux) {
 	mux.Handle("GET /api/clinic/patients/{id}", s.bearer(s.handleGetPatient))
 	mux.Handle("GET /api/clinic/search/patients", s.bearer(s.handleSearchPatients))
 	mux.Handle("GET /api/clinic/patients/{id}/treatment_plans", s.bearer(s.handleListPatientPlans))
+	mux.Handle("GET /api/clinic/treatment_plans/{id}", s.bearer(s.handleGetPlan))
 	mux.Handle("POST /api/clinic/embeddable/session_grants", s.bearer(s.handleCreateGrant))
+
+	// Fullscript Redirect: dynamic links, and the pages they lead to in the browser.
+	mux.Handle("POST /api/clinic/dynamic_links/treatment_plans", s.bearer(s.handleCreateLink(linkDraft)))
+	mux.Handle("POST /api/clinic/dynamic_links/gateway/treatment_plans", s.bearer(s.handleCreateLink(linkGateway)))
+	mux.Handle("GET /api/clinic/dynamic_links/treatment_plans/{id}", s.bearer(s.handleGetLink))
+	mux.HandleFunc("GET /redirect/treatment_plan", s.handleRedirectPage)
+	mux.HandleFunc("POST /redirect/sign_in", s.handleRedirectSignIn)
+	mux.HandleFunc("GET /invitation", s.handleInvitation)
 
 	// Embed: what fullscript-js calls from the webview.
 	mux.HandleFunc("OPTIONS /api/embeddable/tokenize", s.handleTokenizePreflight)

@@ -23,9 +23,11 @@ type state struct {
 	codeOrder  []*authCode
 	grantOrder []*sessionGrant
 	dataToks   map[string]json.RawMessage // tokenized patients, by data token
-	sessions   map[string]*embedSession   // open Embed pages, by session key
+	sessions   map[string]*embedSession   // open Embed and Redirect pages, by session key
+	browser    map[string]string          // the browser's sandbox sign-ins: user id by cookie
 	plans      []*treatmentPlan
 	events     []*embedEvent
+	links      []*dynamicLink // Redirect links, in issue order
 }
 
 func newState(d seedData) *state {
@@ -36,6 +38,7 @@ func newState(d seedData) *state {
 		grants:   map[string]*sessionGrant{},
 		dataToks: map[string]json.RawMessage{},
 		sessions: map[string]*embedSession{},
+		browser:  map[string]string{},
 	}
 	for i := range d.patients {
 		p := d.patients[i]
@@ -152,6 +155,9 @@ type embedSession struct {
 	ClientID     string
 	PatientID    string // chosen patient, once selected or matched
 	Closed       bool   // a plan was activated
+	// A Redirect page's: the practitioner its link names, and the link.
+	PractitionerID string
+	LinkID         string
 }
 
 type treatmentPlan struct {
@@ -164,6 +170,8 @@ type treatmentPlan struct {
 	Recommendations    []recommendation `json:"recommendations"`
 	LabRecommendations []labRec         `json:"lab_recommendations"`
 	CreatedAt          time.Time        `json:"created_at"`
+	// InvitationToken is in the patient-facing invitation_url.
+	InvitationToken string `json:"invitation_token"`
 }
 
 type recommendation struct {
@@ -199,6 +207,8 @@ const (
 	outcomePosted  = "posted"  // an event was posted to the parent
 	outcomeRefused = "refused" // the page was refused (origin or public key)
 	outcomeInvalid = "invalid_secret_token"
+	// outcomeRedirect: an event on a Redirect page, in the browser (no parent to post to)
+	outcomeRedirect = "redirect"
 )
 
 // embedEvent is what the Embed pages did: events posted to the host page,

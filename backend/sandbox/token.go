@@ -11,7 +11,7 @@ import (
 
 // Scopes granted to the built-in client: what the Embed guide asks for,
 // plus reading patients.
-const grantedScopes = "catalog:read clinic:read clinic:write patients:read patients:write patients:treatment_plan_history"
+const GrantedScopes = "catalog:read clinic:read clinic:write patients:read patients:write patients:treatment_plan_history"
 
 // fullscriptTime is how Fullscript writes created_at: 2021-06-16T14:57:21.000Z.
 const fullscriptTime = "2006-01-02T15:04:05.000Z"
@@ -156,7 +156,7 @@ func (s *Sandbox) newPairLocked(u User, clientID string, now time.Time) *tokenPa
 	pair := &tokenPair{
 		ID: newUUID(), AccessToken: randomHex(32), RefreshToken: randomHex(32),
 		ClientID: clientID, UserID: u.ID, UserType: u.Type, ClinicID: u.ClinicID,
-		Scope: grantedScopes, CreatedAt: now, ExpiresAt: now.Add(s.cfg.AccessTTL),
+		Scope: s.cfg.Scopes, CreatedAt: now, ExpiresAt: now.Add(s.cfg.AccessTTL),
 	}
 	s.st.pairs = append(s.st.pairs, pair)
 	return pair

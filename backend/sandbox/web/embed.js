@@ -2,6 +2,7 @@
 // the sandbox to act (select a patient, activate the plan); the sandbox
 // answers with the message Fullscript would post, and this script posts it
 // to the host page at target_origin, as fullscript-js expects (reference 5.7).
+// Opened from a Redirect link, the page is top-level: nothing to post to.
 (function () {
   "use strict";
   var root = document.getElementById("embed");
@@ -26,7 +27,7 @@
     }).then(function (res) {
       return res.json().then(function (json) {
         if (!res.ok) { throw new Error((json.errors || ["The sandbox refused: " + res.status]).join(" ")); }
-        window.parent.postMessage(json.message, json.target_origin);
+        if (json.target_origin) { window.parent.postMessage(json.message, json.target_origin); }
         return json.message.payload;
       });
     });
