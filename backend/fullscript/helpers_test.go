@@ -27,7 +27,12 @@ type testEnv struct {
 
 func newTestEnv(t *testing.T) *testEnv {
 	t.Helper()
-	sb, err := sandbox.New(sandbox.Config{AutoApprove: true})
+	return newTestEnvWith(t, sandbox.Config{AutoApprove: true})
+}
+
+func newTestEnvWith(t *testing.T, cfg sandbox.Config) *testEnv {
+	t.Helper()
+	sb, err := sandbox.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
