@@ -357,6 +357,9 @@ func (s *Store) RemoveAccount(ctx context.Context, accountID string, revocation 
 		if _, err := tx.ExecContext(ctx, `DELETE FROM recent_patients WHERE account_id = ?`, accountID); err != nil {
 			return err
 		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM patient_plans WHERE account_id = ?`, accountID); err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM accounts WHERE id = ?`, accountID); err != nil {
 			return err
 		}

@@ -32,11 +32,12 @@ func TestNoPlaintextOnDisk(t *testing.T) {
 		"ACCESS-TOKEN-second-account-77", "REFRESH-TOKEN-second-account-77",
 		"CLIENT-SECRET-5a5a5a5a5a5a5a5a", "REVOKE-ME-TOKEN-0c0c0c0c0c0c0c",
 	}
-	// Patient data written through History and recent patients.
+	// Patient data written through History, recent patients and plans.
 	patientData := []string{
 		"Zebulon-Quincy-Historypatient", "zebulon.q.4e1f@history.example",
 		"Marguerite-Ottoline-Recentpatient", "m.ottoline.8c1d@recent.example",
 		"Removed-Account-Patient-Ysolde", "ysolde.2b7a@removed.example",
+		"Ashwagandha-Plan-Product-Q7", "Plan-Prescriber-Dr-Theodora",
 	}
 	secrets = append(secrets, patientData...)
 	a := f.signIn(t, acct("us", "c1", "u1", clinic, "Ann"), toks(secrets[0], secrets[1]))
@@ -64,6 +65,10 @@ func TestNoPlaintextOnDisk(t *testing.T) {
 		if err := f.s.TouchRecentPatient(ctx, p); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if err := f.s.SavePatientPlans(ctx, PatientPlans{AccountID: a.ID, PatientID: "pat-1",
+		Data: []byte(`[{"products":["` + patientData[6] + `"],"prescriber":"` + patientData[7] + `"}]`)}); err != nil {
+		t.Fatal(err)
 	}
 	if err := f.s.RemoveAccount(ctx, b.ID, &Revocation{Token: secrets[5]}); err != nil {
 		t.Fatal(err)
@@ -200,6 +205,28 @@ func TestAADBinding(t *testing.T) {
 			},
 		},
 		{
+			name: "plans moved to another patient of the account",
+			tamper: []string{
+				`UPDATE patient_plans SET data_sealed = (SELECT data_sealed FROM patient_plans
+				 WHERE account_id = ?1 AND patient_id = 'pat-2') WHERE account_id = ?1 AND patient_id = 'pat-1' AND ?2 <> ''`,
+			},
+			read: func(ctx context.Context, f fixture, a, b Account) error {
+				_, _, err := f.s.SavedPatientPlans(ctx, a.ID, "pat-1")
+				return err
+			},
+		},
+		{
+			name: "plans moved to the same patient of another account",
+			tamper: []string{
+				`UPDATE patient_plans SET data_sealed = (SELECT data_sealed FROM patient_plans
+				 WHERE account_id = ?1 AND patient_id = 'pat-1') WHERE account_id = ?2 AND patient_id = 'pat-1'`,
+			},
+			read: func(ctx context.Context, f fixture, a, b Account) error {
+				_, _, err := f.s.SavedPatientPlans(ctx, b.ID, "pat-1")
+				return err
+			},
+		},
+		{
 			name: "recent data moved to the same patient key of another account",
 			tamper: []string{
 				`UPDATE recent_patients SET data_sealed = (SELECT data_sealed FROM recent_patients
@@ -238,6 +265,9 @@ func TestAADBinding(t *testing.T) {
 						Data: data("recent-" + key)}); err != nil {
 						t.Fatal(err)
 					}
+					if err := f.s.SavePatientPlans(ctx, PatientPlans{AccountID: x.acc.ID, PatientID: key, Data: data("plans-" + key)}); err != nil {
+						t.Fatal(err)
+					}
 				}
 			}
 			conn, err := f.s.db.Conn(ctx) // one connection: the TEMP table lives there
@@ -255,7 +285,7 @@ func TestAADBinding(t *testing.T) {
 				t.Fatal("tampered value opened without error")
 			}
 			for _, s := range []string{"access-of-A", "access-of-B", "refresh-of-A", "refresh-of-B", "revoke-of-C", "the-secret",
-				"history-of-", "recent-pat-1-of-", "recent-pat-2-of-", "pat-1", "pat-2"} {
+				"history-of-", "recent-pat-1-of-", "recent-pat-2-of-", "plans-pat-", "pat-1", "pat-2"} {
 				if strings.Contains(err.Error(), s) {
 					t.Errorf("error %q holds a secret", err)
 				}

@@ -15,6 +15,9 @@ const (
 	HistoryPatientSelected = "patient.selected"
 	// HistoryTreatmentPlanActivated: a treatment plan was activated (sent).
 	HistoryTreatmentPlanActivated = "treatmentPlan.activated"
+	// HistoryOpenedInBrowser: the app opened a Fullscript screen in the
+	// browser (a Redirect link); what happens there is Fullscript's.
+	HistoryOpenedInBrowser = "browser.opened"
 )
 
 // DefaultHistoryLimit is how many entries History returns when asked for
@@ -34,7 +37,7 @@ type HistoryEntry struct {
 	Environment string    // filled from the account when empty
 	ClinicID    string    // filled from the account when empty
 	At          time.Time // now when zero
-	Kind        string    // HistoryPatientSelected or HistoryTreatmentPlanActivated
+	Kind        string    // one of the History kinds above
 	EventID     string    // Fullscript's event id: a second entry with it is dropped; "" never is
 	PatientID   string    // Fullscript's patient id, if any
 	PlanID      string    // Fullscript's treatment plan id, if any
@@ -70,7 +73,7 @@ func historyAAD(id string) []byte {
 
 func validHistoryKind(kind string) bool {
 	switch kind {
-	case HistoryPatientSelected, HistoryTreatmentPlanActivated:
+	case HistoryPatientSelected, HistoryTreatmentPlanActivated, HistoryOpenedInBrowser:
 		return true
 	}
 	return false

@@ -128,6 +128,19 @@ CREATE TABLE recent_patients (
 	PRIMARY KEY (account_id, patient_key)
 ) STRICT;
 `,
+
+	// v3: a patient's treatment plans as last fetched from Fullscript, so
+	// the patient's view shows them offline, with their date. The plans are
+	// patient data: sealed. Deleted with the account.
+	`
+CREATE TABLE patient_plans (
+	account_id  TEXT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+	patient_id  TEXT NOT NULL,
+	fetched_at  TEXT NOT NULL,
+	data_sealed BLOB NOT NULL,
+	PRIMARY KEY (account_id, patient_id)
+) STRICT;
+`,
 }
 
 // migrateTo brings the file to version len(steps), one transaction per step,

@@ -132,7 +132,7 @@ func schemaOf(t *testing.T, s *Store) []string {
 	return out
 }
 
-func TestUpgradeV1ToV2(t *testing.T) {
+func TestUpgradeFromV1(t *testing.T) {
 	t.Parallel()
 	fresh := openFixture(t)
 	wantSchema := schemaOf(t, fresh.s)
@@ -212,8 +212,8 @@ func TestUpgradeV1ToV2(t *testing.T) {
 				t.Cleanup(func() { s.Close() })
 			}
 			for i, s := range stores {
-				if got := userVersionOf(t, s); got != 2 {
-					t.Errorf("store %d: user_version %d, want 2", i, got)
+				if got := userVersionOf(t, s); got != len(migrations) {
+					t.Errorf("store %d: user_version %d, want %d", i, got, len(migrations))
 				}
 				if after := takeSnapshot(t, s); !reflect.DeepEqual(after, before) {
 					t.Errorf("store %d: v1 data changed by the upgrade:\nbefore %+v\nafter  %+v", i, before, after)

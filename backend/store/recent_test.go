@@ -224,6 +224,9 @@ func TestAccountEndsAndPatientData(t *testing.T) {
 						t.Fatal(err)
 					}
 				}
+				if err := f.s.SavePatientPlans(ctx, PatientPlans{AccountID: id, PatientID: "p00", Data: []byte(`[]`)}); err != nil {
+					t.Fatal(err)
+				}
 				f.addHistory(t, HistoryEntry{AccountID: id, Kind: HistoryPatientSelected, EventID: "ev-1", Details: []byte(`{}`)})
 				f.addHistory(t, HistoryEntry{AccountID: id, Kind: HistoryTreatmentPlanActivated, EventID: "ev-2", Details: []byte(`{}`)})
 			}
@@ -251,6 +254,14 @@ func TestAccountEndsAndPatientData(t *testing.T) {
 			}
 			if rows != tt.wantRecent {
 				t.Errorf("%d recent_patients rows left for the account, want %d", rows, tt.wantRecent)
+			}
+			// A patient's plans go with the account, as its recent patients do.
+			_, kept, err := f.s.SavedPatientPlans(ctx, a.ID, "p00")
+			if err != nil || kept != tt.wantAccount {
+				t.Errorf("the account's saved plans kept = %v (%v), want %v", kept, err, tt.wantAccount)
+			}
+			if _, kept, _ := f.s.SavedPatientPlans(ctx, b.ID, "p00"); !kept {
+				t.Error("the other account's saved plans are gone")
 			}
 		})
 	}
