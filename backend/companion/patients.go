@@ -40,33 +40,17 @@ const patientPageSize = 20
 // SearchPatients searches the clinic's patients (all of them for an empty
 // query), one page at a time. The results stay in memory.
 func (s *Service) SearchPatients(ctx context.Context, accountID, query string, page int) (PatientPage, error) {
-	a, err := s.account(ctx, accountID)
+	c, err := s.accountAPI(ctx, accountID)
 	if err != nil {
 		return PatientPage{}, err
 	}
-	conn, err := s.connection(ctx, a.Env, ConnectionOverrides{})
-	if err != nil {
-		return PatientPage{}, err
-	}
-	api := conn.api(s.http, s)
 	query = strings.TrimSpace(query)
-	call := func(access string) (fullscript.PatientPage, error) {
+	res, err := withAccess(ctx, s, accountID, func(access string) (fullscript.PatientPage, error) {
 		if query == "" {
-			return api.ListPatients(ctx, access, page, patientPageSize)
+			return c.api.ListPatients(ctx, access, page, patientPageSize)
 		}
-		return api.SearchPatients(ctx, access, query, page, patientPageSize)
-	}
-	access, err := s.AccessToken(ctx, accountID)
-	if err != nil {
-		return PatientPage{}, err
-	}
-	res, err := call(access)
-	if fullscript.IsUnauthorized(err) {
-		if access, err = s.accessAfterUnauthorized(ctx, accountID, access); err != nil {
-			return PatientPage{}, err
-		}
-		res, err = call(access)
-	}
+		return c.api.SearchPatients(ctx, access, query, page, patientPageSize)
+	})
 	if err != nil {
 		return PatientPage{}, s.networkProblem("search the clinic's patients", err)
 	}
@@ -168,28 +152,15 @@ func (s *Service) RecentPatients(ctx context.Context, accountID string) ([]Patie
 // PatientByID reads one of the clinic's patients (a launch names a patient
 // by id; the window shows their name).
 func (s *Service) PatientByID(ctx context.Context, accountID, patientID string) (Patient, error) {
-	a, err := s.account(ctx, accountID)
+	c, err := s.accountAPI(ctx, accountID)
 	if err != nil {
 		return Patient{}, err
 	}
-	conn, err := s.connection(ctx, a.Env, ConnectionOverrides{})
-	if err != nil {
-		return Patient{}, err
-	}
-	api := conn.api(s.http, s)
-	access, err := s.AccessToken(ctx, accountID)
-	if err != nil {
-		return Patient{}, err
-	}
-	p, err := api.Patient(ctx, access, patientID)
-	if fullscript.IsUnauthorized(err) {
-		if access, err = s.accessAfterUnauthorized(ctx, accountID, access); err != nil {
-			return Patient{}, err
-		}
-		p, err = api.Patient(ctx, access, patientID)
-	}
+	p, err := withAccess(ctx, s, accountID, func(access string) (fullscript.Patient, error) {
+		return c.api.Patient(ctx, access, patientID)
+	})
 	if fullscript.IsNotFound(err) {
-		return Patient{}, &Problem{What: "No patient with that id in " + a.ClinicName + ".", Fix: "Check the id the other program sent.", Err: fmt.Errorf("%w: patient not found", ErrUsage)}
+		return Patient{}, &Problem{What: "No patient with that id in " + c.acct.ClinicName + ".", Fix: "Check the id the other program sent.", Err: fmt.Errorf("%w: patient not found", ErrUsage)}
 	}
 	if err != nil {
 		return Patient{}, s.networkProblem("read the patient", err)

@@ -20,31 +20,18 @@ type SessionGrant struct {
 // NewSessionGrant asks Fullscript for a fresh single-use grant, right
 // before a mount; it is never cached. A 401 gets one refresh and one retry.
 func (s *Service) NewSessionGrant(ctx context.Context, accountID string) (SessionGrant, error) {
-	a, err := s.account(ctx, accountID)
+	c, err := s.accountAPI(ctx, accountID)
 	if err != nil {
 		return SessionGrant{}, err
 	}
-	conn, err := s.connection(ctx, a.Env, ConnectionOverrides{})
+	if c.conn.PublicKey == "" {
+		return SessionGrant{}, missingSetting(c.acct.Env, "Embed public key", "--public-key", EnvVarPublicKey)
+	}
+	g, err := withAccess(ctx, s, accountID, func(access string) (fullscript.SessionGrant, error) {
+		return c.api.CreateSessionGrant(ctx, access)
+	})
 	if err != nil {
-		return SessionGrant{}, err
+		return SessionGrant{}, s.networkProblem("open Fullscript for "+c.acct.Name(), err)
 	}
-	if conn.PublicKey == "" {
-		return SessionGrant{}, missingSetting(a.Env, "Embed public key", "--public-key", EnvVarPublicKey)
-	}
-	access, err := s.AccessToken(ctx, accountID)
-	if err != nil {
-		return SessionGrant{}, err
-	}
-	api := conn.api(s.http, s)
-	g, err := api.CreateSessionGrant(ctx, access)
-	if fullscript.IsUnauthorized(err) {
-		if access, err = s.accessAfterUnauthorized(ctx, accountID, access); err != nil {
-			return SessionGrant{}, err
-		}
-		g, err = api.CreateSessionGrant(ctx, access)
-	}
-	if err != nil {
-		return SessionGrant{}, s.networkProblem("open Fullscript for "+a.Name(), err)
-	}
-	return SessionGrant{SecretToken: g.SecretToken, ExpiresAt: g.ExpiresAt, Env: conn.Env.EmbedEnv, Domain: conn.Env.EmbedDomain, PublicKey: conn.PublicKey}, nil
+	return SessionGrant{SecretToken: g.SecretToken, ExpiresAt: g.ExpiresAt, Env: c.conn.Env.EmbedEnv, Domain: c.conn.Env.EmbedDomain, PublicKey: c.conn.PublicKey}, nil
 }

@@ -209,8 +209,12 @@ func (s *Service) refreshLocked(ctx context.Context, st *store.Store, accountID 
 	return nt, nil
 }
 
-// networkProblem explains a failed call to Fullscript.
+// networkProblem explains a failed call to Fullscript. A Problem already
+// explains itself (a sign-in that is no longer accepted, say).
 func (s *Service) networkProblem(doing string, err error) error {
+	if p := (*Problem)(nil); errors.As(err, &p) {
+		return err
+	}
 	if fullscript.IsOffline(err) || isNetErr(err) {
 		return &Problem{
 			What: "Fullscript cannot be reached, so the app could not " + doing + ".",
