@@ -48,6 +48,7 @@ func commands() []command {
 		{name: "accounts", summary: "List the stored accounts and their status (works offline)", run: runAccounts},
 		{name: "refresh", summary: "Refresh an account's sign-in now", run: runRefresh},
 		{name: "grant", summary: "Print a fresh single-use session grant for Fullscript.js", run: runGrant},
+		{name: "link", summary: "Print (or --open) a Fullscript Redirect link: Fullscript's screen in the browser", run: runLink},
 		{name: "signout", summary: "Sign an account out (revoked at Fullscript, or queued while offline)", run: runSignOut},
 		{name: "sandbox", summary: "Run the local Fullscript sandbox (OAuth, REST, Embed) until interrupted", run: runSandbox},
 	}

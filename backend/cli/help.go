@@ -26,7 +26,7 @@ Commands:
 `)
 	tw := tabwriter.NewWriter(io.Out, 0, 0, 3, ' ', 0)
 	fmt.Fprintf(tw, "  %s\t%s\n", "open", "Open the window on an account, patient and screen:")
-	fmt.Fprintf(tw, "  %s\t%s\n", "", "open --account A [--patient-id P | --patient-email E] [--feature treatment-plan|catalog|labs]")
+	fmt.Fprintf(tw, "  %s\t%s\n", "", "open --account A [--patient-id P | --patient-email E] [--feature treatment-plan|catalog|labs] [--in window|browser]")
 	fmt.Fprintf(tw, "  %s\t%s\n", "", "(a running window takes it over)")
 	for _, c := range commands() {
 		fmt.Fprintf(tw, "  %s\t%s\n", c.name, c.summary)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"fullscript-companion/backend/browser"
 	"fullscript-companion/backend/companion"
 	"fullscript-companion/backend/fullscript"
 )
@@ -66,7 +67,7 @@ func runLogin(ctx context.Context, io IO, args []string) error {
 		},
 	}
 	if !noBrowser {
-		req.OpenBrowser = openBrowser
+		req.OpenBrowser = browser.Open
 	}
 	a, err := svc.SignIn(ctx, req)
 	if err != nil {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	"fullscript-companion/backend/fullscript"
@@ -65,11 +64,12 @@ type ConnectionReport struct {
 	Checks      []Check `json:"checks"`
 }
 
-// CheckConnection walks what must be right for sign-in and Embed to work,
-// and explains each failure: settings, reaching Fullscript, the redirect
-// URI, the Embed frame (origin and public key) and, with an account, its
-// scopes.
-func (s *Service) CheckConnection(ctx context.Context, accountID string) (ConnectionReport, error) {
+// CheckConnection walks what must be right for sign-in, Embed and Redirect
+// links to work, and explains each failure: settings, reaching Fullscript,
+// the redirect URI, the Embed frame for the window at origin (its
+// window.location.origin; "" means the one it reported at start) and, with
+// an account, its access and whether it may make Redirect links.
+func (s *Service) CheckConnection(ctx context.Context, accountID, origin string) (ConnectionReport, error) {
 	if _, err := s.ready(ctx); err != nil {
 		return ConnectionReport{}, err
 	}
@@ -96,7 +96,7 @@ func (s *Service) CheckConnection(ctx context.Context, accountID string) (Connec
 		v := ViewOf(err)
 		status := "failed"
 		add(Check{Name: "Settings", Status: status, Message: v.Message, Fix: v.Fix})
-		skipRest("Reach Fullscript", "Redirect URI", "Embed frame", "Account access")
+		skipRest("Reach Fullscript", "Redirect URI", "Embed frame", "Account access", "Browser links")
 		return r, nil
 	}
 	add(Check{Name: "Settings", Status: "ok", Message: "Client id, secret and redirect URI are set for " + env + "."})
@@ -105,7 +105,7 @@ func (s *Service) CheckConnection(ctx context.Context, accountID string) (Connec
 	res, err := s.probe(ctx, client, conn.Env.APIBase+"/clinic")
 	if err != nil {
 		add(Check{Name: "Reach Fullscript", Status: "failed", Message: "Fullscript cannot be reached at " + conn.Env.APIBase + ".", Fix: "Check the internet connection (or that the sandbox runs), then check again."})
-		skipRest("Redirect URI", "Embed frame", "Account access")
+		skipRest("Redirect URI", "Embed frame", "Account access", "Browser links")
 		return r, nil
 	}
 	add(Check{Name: "Reach Fullscript", Status: "ok", Message: fmt.Sprintf("%s answers (HTTP %d).", conn.Env.APIBase, res.StatusCode)})
@@ -121,36 +121,38 @@ func (s *Service) CheckConnection(ctx context.Context, accountID string) (Connec
 		add(Check{Name: "Redirect URI", Status: "ok", Message: "The sign-in page accepts " + conn.RedirectURI + "."})
 	}
 
-	s.mu.Lock()
-	origin := s.webviewOrigin
-	s.mu.Unlock()
+	if origin == "" {
+		s.mu.Lock()
+		origin = s.webviewOrigin
+		s.mu.Unlock()
+	}
 	switch {
 	case origin == "":
 		add(Check{Name: "Embed frame", Status: "skipped", Message: "The window's origin is not known yet (open the window first)."})
 	case conn.PublicKey == "":
-		add(Check{Name: "Embed frame", Status: "failed", Message: "No Embed public key is set for " + env + ".", Fix: "Copy it from Fullscript's API Dashboard, Fullscript Embed tab, into Settings."})
+		add(Check{Name: "Embed frame", Status: "failed", Message: "No Embed public key is set for " + env + ".", Fix: "Copy it from Fullscript's API Dashboard, Fullscript Embed tab, into Settings; until then Fullscript opens in the browser."})
 	default:
-		// The Embed page answers frame-ancestors 'none' when the origin is
-		// not on the allow-list or the public key is another environment's
-		// (reference 5.9); a bad secret token alone is not a refusal.
-		page := conn.Env.EmbedDomain + "/api/embeddable/session/treatment_plans/new?secret_token=diagnostics&public_key=" + url.QueryEscape(conn.PublicKey) + "&frame_id=diagnostics&target_origin=" + origin
-		if res, err := s.probe(ctx, client, page); err != nil {
+		switch c := s.checkEmbedFrame(ctx, conn, origin, false); c.status {
+		case frameUnknown:
 			add(Check{Name: "Embed frame", Status: "failed", Message: "Fullscript's Embed host " + conn.Env.EmbedDomain + " cannot be reached.", Fix: "Check the internet connection and the Embed domain in Settings."})
-		} else if csp := res.Header.Get("Content-Security-Policy"); strings.Contains(csp, "frame-ancestors 'none'") {
-			add(Check{Name: "Embed frame", Status: "failed", Message: "Fullscript refuses to show its screens in this window.", Fix: "Add " + origin + " to the app's Origin URIs (Fullscript Embed tab), and check the public key is this environment's."})
-		} else {
+		case frameRefused:
+			add(Check{Name: "Embed frame", Status: "failed", Message: "Fullscript refuses to show its screens in this window.",
+				Fix: "Add " + origin + " to the app's Origin URIs (Fullscript Embed tab) and check the public key is this environment's; production accepts https origins only. Meanwhile, Automatic opens Fullscript in the browser."})
+		default:
 			add(Check{Name: "Embed frame", Status: "ok", Message: "Fullscript's screens may be shown in " + origin + "."})
 		}
 	}
 
 	if accountID == "" {
 		add(Check{Name: "Account access", Status: "skipped", Message: "Choose an account to check its access."})
+		add(Check{Name: "Browser links", Status: "skipped", Message: "Choose an account to check it may open Fullscript in the browser."})
 		return r, nil
 	}
 	access, err := s.AccessToken(ctx, accountID)
 	if err != nil {
 		v := ViewOf(err)
 		add(Check{Name: "Account access", Status: "failed", Message: v.Message, Fix: v.Fix})
+		skipRest("Browser links")
 		return r, nil
 	}
 	_, err = conn.api(s.http, s).Clinic(ctx, access)
@@ -167,7 +169,24 @@ func (s *Service) CheckConnection(ctx context.Context, accountID string) (Connec
 		}
 		add(Check{Name: "Account access", Status: "failed", Message: msg, Fix: "Try again; the details help support."})
 	}
+	add(s.checkBrowserLinks(ctx, accountID))
 	return r, nil
+}
+
+// checkBrowserLinks asks Fullscript for a generic new-plan link (a link
+// only: no plan is made until someone opens it and activates one), to see
+// the account may open Fullscript in the browser.
+func (s *Service) checkBrowserLinks(ctx context.Context, accountID string) Check {
+	const name = "Browser links"
+	_, _, err := s.BrowserLink(ctx, BrowserRequest{AccountID: accountID, Feature: FeatureTreatmentPlan})
+	if err == nil {
+		return Check{Name: name, Status: "ok", Message: "The account may open Fullscript's screens in the browser."}
+	}
+	v := ViewOf(err)
+	if errors.Is(err, ErrUsage) && !fullscript.IsForbidden(err) {
+		return Check{Name: name, Status: "skipped", Message: v.Message, Fix: v.Fix}
+	}
+	return Check{Name: name, Status: "failed", Message: v.Message, Fix: v.Fix}
 }
 
 func (s *Service) probe(ctx context.Context, client *http.Client, u string) (*http.Response, error) {

@@ -21,6 +21,9 @@ type LaunchIntent struct {
 	PatientID    string `json:"patientId"`
 	PatientEmail string `json:"patientEmail"`
 	Feature      string `json:"feature"`
+	// In is where to open it: window, browser, or "" for the account's
+	// "How Fullscript opens".
+	In string `json:"in"`
 }
 
 // ParseOpenArgs reads `open`'s flags (the arguments after "open").
@@ -32,6 +35,7 @@ func ParseOpenArgs(args []string) (LaunchIntent, error) {
 	fs.StringVar(&in.PatientID, "patient-id", "", "the patient's Fullscript id")
 	fs.StringVar(&in.PatientEmail, "patient-email", "", "the patient's email")
 	fs.StringVar(&in.Feature, "feature", FeatureTreatmentPlan, "treatment-plan, catalog or labs")
+	fs.StringVar(&in.In, "in", "", "window or browser (default: as Settings say)")
 	if err := fs.Parse(args); err != nil {
 		return in, fmt.Errorf("%w: open: %v", ErrUsage, err)
 	}
@@ -43,11 +47,22 @@ func ParseOpenArgs(args []string) (LaunchIntent, error) {
 	default:
 		return in, fmt.Errorf("%w: --feature %q: use treatment-plan, catalog or labs", ErrUsage, in.Feature)
 	}
-	if in.PatientID != "" && in.PatientEmail != "" {
-		return in, fmt.Errorf("%w: give --patient-id or --patient-email, not both", ErrUsage)
+	switch in.In {
+	case "", OpenInWindow, OpenInBrowser:
+	default:
+		return in, fmt.Errorf("%w: --in %q: use window or browser", ErrUsage, in.In)
 	}
-	if in.PatientEmail != "" && !strings.Contains(in.PatientEmail, "@") {
-		return in, fmt.Errorf("%w: --patient-email %q is not an email address", ErrUsage, in.PatientEmail)
+	return in, CheckPatientFlags(in.PatientID, in.PatientEmail)
+}
+
+// CheckPatientFlags checks --patient-id and --patient-email (open, link):
+// one or the other, and an email that looks like one.
+func CheckPatientFlags(id, email string) error {
+	if id != "" && email != "" {
+		return fmt.Errorf("%w: give --patient-id or --patient-email, not both", ErrUsage)
 	}
-	return in, nil
+	if email != "" && !strings.Contains(email, "@") {
+		return fmt.Errorf("%w: --patient-email %q is not an email address", ErrUsage, email)
+	}
+	return nil
 }

@@ -24,6 +24,8 @@ type EnvironmentSettings struct {
 	RedirectURI     string `json:"redirectUri"`
 	// Managed: the local sandbox publishes its own; nothing to set.
 	Managed bool `json:"managed"`
+	// OpenMode is "How Fullscript opens": automatic, window or browser.
+	OpenMode string `json:"openMode"`
 }
 
 // SettingsView is what the Settings view shows.
@@ -42,6 +44,8 @@ type SettingsInput struct {
 	ClientSecret string `json:"clientSecret"`
 	PublicKey    string `json:"publicKey"`
 	RedirectURI  string `json:"redirectUri"`
+	// OpenMode of environment Name; "" keeps the saved one.
+	OpenMode string `json:"openMode"`
 }
 
 // FieldError is a validation message for one field of a form.
@@ -77,6 +81,7 @@ func (s *Service) Settings(ctx context.Context) (SettingsView, error) {
 		v.Environments = append(v.Environments, EnvironmentSettings{
 			Name: name, ClientID: get("client_id"), ClientSecretSet: get("client_secret") != "",
 			PublicKey: get("public_key"), RedirectURI: get("redirect_uri"), Managed: name == fullscript.EnvLocal,
+			OpenMode: s.openModeOf(ctx, name),
 		})
 	}
 	return v, nil
@@ -110,6 +115,9 @@ func ValidateSettings(in SettingsInput) []FieldError {
 		if msg := redirectProblem(in.RedirectURI); msg != "" {
 			errs = append(errs, FieldError{"redirectUri", msg})
 		}
+	}
+	if !validOpenMode(in.OpenMode) {
+		errs = append(errs, FieldError{"openMode", "Choose Automatic, In this window or In the browser."})
 	}
 	return errs
 }
@@ -151,6 +159,11 @@ func (s *Service) SaveSettings(ctx context.Context, in SettingsInput) (SettingsV
 	}
 	if err := st.SetSetting(ctx, settingEnvironment, in.Environment, false); err != nil {
 		return SettingsView{}, fmt.Errorf("save environment: %w", err)
+	}
+	if in.Name != "" && in.OpenMode != "" {
+		if err := s.SetOpenMode(ctx, in.Name, in.OpenMode); err != nil {
+			return SettingsView{}, err
+		}
 	}
 	if in.Name != "" && in.Name != fullscript.EnvLocal {
 		for _, f := range []struct{ key, value string }{{"client_id", in.ClientID}, {"public_key", in.PublicKey}, {"redirect_uri", in.RedirectURI}} {

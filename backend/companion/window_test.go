@@ -191,6 +191,9 @@ func TestParseOpenArgs(t *testing.T) {
 	}{
 		{args: []string{"--account", "Riverside", "--patient-id", "p1"}, want: LaunchIntent{Account: "Riverside", PatientID: "p1", Feature: FeatureTreatmentPlan}},
 		{args: []string{"--account", "x", "--feature", "labs", "--patient-email", "a@b.c"}, want: LaunchIntent{Account: "x", PatientEmail: "a@b.c", Feature: FeatureLabs}},
+		{args: []string{"--account", "x", "--in", "browser"}, want: LaunchIntent{Account: "x", Feature: FeatureTreatmentPlan, In: OpenInBrowser}},
+		{args: []string{"--account", "x", "--in", "window", "--feature", "catalog"}, want: LaunchIntent{Account: "x", Feature: FeatureCatalog, In: OpenInWindow}},
+		{args: []string{"--in", "tab"}, err: "use window or browser"},
 		{args: []string{"--feature", "orders"}, err: "use treatment-plan, catalog or labs"},
 		{args: []string{"--patient-id", "p", "--patient-email", "a@b.c"}, err: "not both"},
 		{args: []string{"--patient-email", "nope"}, err: "not an email"},
@@ -223,27 +226,32 @@ func TestCheckConnectionExplainsEachStep(t *testing.T) {
 	}
 	// The built window's origin is on the sandbox's allow-list.
 	w.svc.FrontendReady(ctx, FrontendReport{Origin: "wails://wails", View: "accounts"})
-	r, err := w.svc.CheckConnection(ctx, a.ID)
+	r, err := w.svc.CheckConnection(ctx, a.ID, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]string{"Settings": "ok", "Reach Fullscript": "ok", "Redirect URI": "ok", "Embed frame": "ok", "Account access": "ok"}
+	want := map[string]string{"Settings": "ok", "Reach Fullscript": "ok", "Redirect URI": "ok", "Embed frame": "ok", "Account access": "ok", "Browser links": "ok"}
 	if got := status(r); !equalMaps(got, want) {
 		t.Errorf("checks = %v\n%+v", got, r.Checks)
 	}
 	// An origin not on the list is explained.
 	w.svc.FrontendReady(ctx, FrontendReport{Origin: "http://localhost:34115", View: "accounts"})
-	r, _ = w.svc.CheckConnection(ctx, a.ID)
+	r, _ = w.svc.CheckConnection(ctx, a.ID, "")
 	for _, c := range r.Checks {
 		if c.Name == "Embed frame" && (c.Status != "failed" || !strings.Contains(c.Fix, "http://localhost:34115")) {
 			t.Errorf("refused frame: %+v", c)
 		}
 	}
+	// The origin the asking window gives wins over the one reported at start.
+	r, _ = w.svc.CheckConnection(ctx, a.ID, "wails://wails")
+	if got := status(r); got["Embed frame"] != "ok" {
+		t.Errorf("the asking window's own origin: %+v", r.Checks)
+	}
 	// A missing scope (the API answers 403) is explained.
 	if _, err := w.sb.AddFault(sandbox.Fault{Path: "/api/clinic", Method: "GET", Kind: sandbox.FaultStatus, Status: 403, Count: 5}); err != nil {
 		t.Fatal(err)
 	}
-	r, _ = w.svc.CheckConnection(ctx, a.ID)
+	r, _ = w.svc.CheckConnection(ctx, a.ID, "")
 	for _, c := range r.Checks {
 		if c.Name == "Account access" && (c.Status != "failed" || !strings.Contains(c.Message, "scope")) {
 			t.Errorf("missing scope: %+v", c)
@@ -252,7 +260,7 @@ func TestCheckConnectionExplainsEachStep(t *testing.T) {
 	w.sb.Snapshot()
 	// Offline: explained, the rest skipped.
 	w.stopSandbox()
-	r, _ = w.svc.CheckConnection(ctx, "")
+	r, _ = w.svc.CheckConnection(ctx, "", "")
 	if got := status(r); got["Settings"] != "failed" && got["Reach Fullscript"] != "failed" {
 		t.Errorf("offline checks = %+v", r.Checks)
 	}

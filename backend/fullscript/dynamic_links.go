@@ -78,19 +78,19 @@ func (c *Client) NewTreatmentPlanLink(ctx context.Context, accessToken, practiti
 }
 
 // GatewayTreatmentPlanLink is POST /clinic/dynamic_links/gateway/treatment_plans:
-// Fullscript finds or creates the patient and opens at entrypoint (catalog,
-// the default, or labs).
-func (c *Client) GatewayTreatmentPlanLink(ctx context.Context, accessToken, practitionerID string, patient LinkPatient, entrypoint string) (DynamicLink, error) {
+// Fullscript finds or creates the patient (nil: the practitioner picks one
+// there) and opens at entrypoint (catalog, the default, or labs).
+func (c *Client) GatewayTreatmentPlanLink(ctx context.Context, accessToken, practitionerID string, patient *LinkPatient, entrypoint string) (DynamicLink, error) {
 	const op = "create gateway link"
 	switch entrypoint {
 	case "", EntrypointCatalog, EntrypointLabs:
 	default:
 		return DynamicLink{}, fmt.Errorf("%s: entrypoint %q is neither %s nor %s", op, entrypoint, EntrypointCatalog, EntrypointLabs)
 	}
-	if patient.ID == "" && patient.ExternalID == "" && strings.TrimSpace(patient.Email) == "" {
+	if patient != nil && patient.ID == "" && patient.ExternalID == "" && strings.TrimSpace(patient.Email) == "" {
 		return DynamicLink{}, fmt.Errorf("%s: the patient needs an id or an email", op)
 	}
-	return c.createLink(ctx, accessToken, op, "/clinic/dynamic_links/gateway/treatment_plans", practitionerID, linkBody{Patient: &patient, Entrypoint: entrypoint})
+	return c.createLink(ctx, accessToken, op, "/clinic/dynamic_links/gateway/treatment_plans", practitionerID, linkBody{Patient: patient, Entrypoint: entrypoint})
 }
 
 func (c *Client) createLink(ctx context.Context, accessToken, op, path, practitionerID string, body linkBody) (DynamicLink, error) {

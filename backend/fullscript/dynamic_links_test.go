@@ -31,8 +31,11 @@ func TestDynamicLinksAgainstTheSandbox(t *testing.T) {
 		{"staff, for the practitioner chosen", func() (DynamicLink, error) {
 			return e.client.DraftTreatmentPlanLink(ctxT(t), sam.access, ben, &LinkPatient{Email: amos.Email})
 		}, "draft", ben, "catalog", amos.Email, ""},
+		{"gateway without a patient, catalog", func() (DynamicLink, error) {
+			return e.client.GatewayTreatmentPlanLink(ctxT(t), ada.access, ada.userID, nil, "")
+		}, "gateway", ada.userID, "catalog", "", ""},
 		{"gateway by id into labs", func() (DynamicLink, error) {
-			return e.client.GatewayTreatmentPlanLink(ctxT(t), ada.access, ada.userID, LinkPatient{ID: amos.ID}, EntrypointLabs)
+			return e.client.GatewayTreatmentPlanLink(ctxT(t), ada.access, ada.userID, &LinkPatient{ID: amos.ID}, EntrypointLabs)
 		}, "gateway", ada.userID, "labs", "", amos.ID},
 	}
 	for _, tt := range tests {
@@ -95,11 +98,11 @@ func TestDynamicLinkCheckedBeforeSending(t *testing.T) {
 		}, "use the gateway link"},
 		{"no practitioner", func() error { _, err := e.client.NewTreatmentPlanLink(ctxT(t), ada.access, " "); return err }, "must choose the practitioner"},
 		{"gateway, no id or email", func() error {
-			_, err := e.client.GatewayTreatmentPlanLink(ctxT(t), ada.access, ada.userID, LinkPatient{FirstName: "A"}, "")
+			_, err := e.client.GatewayTreatmentPlanLink(ctxT(t), ada.access, ada.userID, &LinkPatient{FirstName: "A"}, "")
 			return err
 		}, "an id or an email"},
 		{"gateway, bad entrypoint", func() error {
-			_, err := e.client.GatewayTreatmentPlanLink(ctxT(t), ada.access, ada.userID, LinkPatient{ID: "p"}, "shop")
+			_, err := e.client.GatewayTreatmentPlanLink(ctxT(t), ada.access, ada.userID, &LinkPatient{ID: "p"}, "shop")
 			return err
 		}, "neither catalog nor labs"},
 	}
