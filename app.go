@@ -7,6 +7,7 @@ import (
 
 	"github.com/wailsapp/wails/v2/pkg/runtime"
 
+	"fullscript-companion/backend/browser"
 	"fullscript-companion/backend/companion"
 )
 
@@ -175,6 +176,77 @@ func (a *App) NewSessionGrant(accountID string) (companion.SessionGrant, error) 
 	return a.svc.NewSessionGrant(a.ctx, accountID)
 }
 
+// HowFullscriptOpens says where the account's Fullscript screens open for
+// the window at origin (its window.location.origin), and why.
+func (a *App) HowFullscriptOpens(accountID, origin string) (companion.OpenChoice, error) {
+	return a.svc.HowFullscriptOpens(a.ctx, accountID, origin)
+}
+
+// SetOpenMode saves how an environment's screens open: automatic, window or browser.
+func (a *App) SetOpenMode(environment, mode string) error {
+	return a.svc.SetOpenMode(a.ctx, environment, mode)
+}
+
+// EmbedFrameCheck says whether Fullscript refuses its frame for the window
+// at origin: refused, allowed or unknown (a silent panel asks it).
+func (a *App) EmbedFrameCheck(accountID, origin string) (string, error) {
+	return a.svc.EmbedFrameCheck(a.ctx, accountID, origin)
+}
+
+// OpenInBrowser opens one of Fullscript's screens in the system browser
+// with a fresh Redirect link, and says what it opened. The link itself
+// never reaches the frontend.
+func (a *App) OpenInBrowser(req companion.BrowserRequest) (companion.BrowserOpened, error) {
+	return a.svc.OpenInBrowser(a.ctx, req, browser.Open)
+}
+
+// CopyBrowserLink puts a fresh Redirect link on the clipboard, for when the
+// browser would not open; the link goes nowhere else.
+func (a *App) CopyBrowserLink(req companion.BrowserRequest) (companion.BrowserOpened, error) {
+	url, opened, err := a.svc.BrowserLink(a.ctx, req)
+	if err != nil {
+		return companion.BrowserOpened{}, err
+	}
+	if err := runtime.ClipboardSetText(a.ctx, url); err != nil {
+		return companion.BrowserOpened{}, &companion.Problem{What: "The link could not be put on the clipboard.", Fix: "Try again.", Err: err}
+	}
+	return opened, nil
+}
+
+// Practitioners lists whom a staff account can write plans for.
+func (a *App) Practitioners(accountID string) ([]companion.Practitioner, error) {
+	return a.svc.Practitioners(a.ctx, accountID)
+}
+
+// Prescriber is the practitioner a staff account chose ("" if none yet).
+func (a *App) Prescriber(accountID string) (string, error) {
+	return a.svc.Prescriber(a.ctx, accountID)
+}
+
+// SetPrescriber remembers whom a staff account writes plans for.
+func (a *App) SetPrescriber(accountID, practitionerID string) error {
+	return a.svc.SetPrescriber(a.ctx, accountID, practitionerID)
+}
+
+// PatientPlans lists a patient's treatment plans, newest first (the last
+// copy when offline).
+func (a *App) PatientPlans(accountID, patientID string) (companion.PatientPlans, error) {
+	return a.svc.PatientPlans(a.ctx, accountID, patientID)
+}
+
+// CopyPlanInvitation puts a plan's patient-facing invitation link on the
+// clipboard.
+func (a *App) CopyPlanInvitation(accountID, planID string) error {
+	url, err := a.svc.PlanInvitationURL(a.ctx, accountID, planID)
+	if err != nil {
+		return err
+	}
+	if err := runtime.ClipboardSetText(a.ctx, url); err != nil {
+		return &companion.Problem{What: "The link could not be put on the clipboard.", Fix: "Try again.", Err: err}
+	}
+	return nil
+}
+
 // RecordEmbedEvent stores a Fullscript.js event in the clinic's history.
 func (a *App) RecordEmbedEvent(accountID string, payload map[string]any) (companion.HistoryEntry, error) {
 	return a.svc.RecordEmbedEvent(a.ctx, accountID, payload)
@@ -211,8 +283,8 @@ func (a *App) Diagnostics() (companion.Diagnostics, error) {
 
 // CheckConnection checks settings, network, redirect URI, Embed frame and,
 // with an account, its access.
-func (a *App) CheckConnection(accountID string) (companion.ConnectionReport, error) {
-	return a.svc.CheckConnection(a.ctx, accountID)
+func (a *App) CheckConnection(accountID, origin string) (companion.ConnectionReport, error) {
+	return a.svc.CheckConnection(a.ctx, accountID, origin)
 }
 
 // LaunchIntent is what `fullscript-companion open` asked for when it

@@ -86,6 +86,109 @@ export namespace companion {
 		    return a;
 		}
 	}
+	export class BrowserOpened {
+	    person: string;
+	    clinic: string;
+	    environment: string;
+	    patient: string;
+	    screen: string;
+	    for: string;
+	    // Go type: time
+	    at: any;
+	
+	    static createFrom(source: any = {}) {
+	        return new BrowserOpened(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.person = source["person"];
+	        this.clinic = source["clinic"];
+	        this.environment = source["environment"];
+	        this.patient = source["patient"];
+	        this.screen = source["screen"];
+	        this.for = source["for"];
+	        this.at = this.convertValues(source["at"], null);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class Patient {
+	    id: string;
+	    firstName: string;
+	    lastName: string;
+	    email: string;
+	    dateOfBirth: string;
+	    sex: string;
+	    mobileNumber: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new Patient(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.firstName = source["firstName"];
+	        this.lastName = source["lastName"];
+	        this.email = source["email"];
+	        this.dateOfBirth = source["dateOfBirth"];
+	        this.sex = source["sex"];
+	        this.mobileNumber = source["mobileNumber"];
+	    }
+	}
+	export class BrowserRequest {
+	    accountId: string;
+	    feature: string;
+	    patient?: Patient;
+	    practitionerId: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new BrowserRequest(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.accountId = source["accountId"];
+	        this.feature = source["feature"];
+	        this.patient = this.convertValues(source["patient"], Patient);
+	        this.practitionerId = source["practitionerId"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
 	export class Check {
 	    name: string;
 	    status: string;
@@ -171,6 +274,7 @@ export namespace companion {
 	    publicKey: string;
 	    redirectUri: string;
 	    managed: boolean;
+	    openMode: string;
 	
 	    static createFrom(source: any = {}) {
 	        return new EnvironmentSettings(source);
@@ -184,6 +288,7 @@ export namespace companion {
 	        this.publicKey = source["publicKey"];
 	        this.redirectUri = source["redirectUri"];
 	        this.managed = source["managed"];
+	        this.openMode = source["openMode"];
 	    }
 	}
 	export class FieldError {
@@ -266,6 +371,7 @@ export namespace companion {
 	    patientId: string;
 	    patientEmail: string;
 	    feature: string;
+	    in: string;
 	
 	    static createFrom(source: any = {}) {
 	        return new LaunchIntent(source);
@@ -277,6 +383,23 @@ export namespace companion {
 	        this.patientId = source["patientId"];
 	        this.patientEmail = source["patientEmail"];
 	        this.feature = source["feature"];
+	        this.in = source["in"];
+	    }
+	}
+	export class OpenChoice {
+	    setting: string;
+	    opens: string;
+	    reason: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new OpenChoice(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.setting = source["setting"];
+	        this.opens = source["opens"];
+	        this.reason = source["reason"];
 	    }
 	}
 	export class Overview {
@@ -321,30 +444,7 @@ export namespace companion {
 		    return a;
 		}
 	}
-	export class Patient {
-	    id: string;
-	    firstName: string;
-	    lastName: string;
-	    email: string;
-	    dateOfBirth: string;
-	    sex: string;
-	    mobileNumber: string;
 	
-	    static createFrom(source: any = {}) {
-	        return new Patient(source);
-	    }
-	
-	    constructor(source: any = {}) {
-	        if ('string' === typeof source) source = JSON.parse(source);
-	        this.id = source["id"];
-	        this.firstName = source["firstName"];
-	        this.lastName = source["lastName"];
-	        this.email = source["email"];
-	        this.dateOfBirth = source["dateOfBirth"];
-	        this.sex = source["sex"];
-	        this.mobileNumber = source["mobileNumber"];
-	    }
-	}
 	export class PatientPage {
 	    patients: Patient[];
 	    page: number;
@@ -380,6 +480,101 @@ export namespace companion {
 		    }
 		    return a;
 		}
+	}
+	export class PlanSummary {
+	    id: string;
+	    state: string;
+	    // Go type: time
+	    createdAt: any;
+	    prescriber: string;
+	    products: string[];
+	    productCount: number;
+	    labs: string[];
+	
+	    static createFrom(source: any = {}) {
+	        return new PlanSummary(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.state = source["state"];
+	        this.createdAt = this.convertValues(source["createdAt"], null);
+	        this.prescriber = source["prescriber"];
+	        this.products = source["products"];
+	        this.productCount = source["productCount"];
+	        this.labs = source["labs"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class PatientPlans {
+	    plans: PlanSummary[];
+	    // Go type: time
+	    fetchedAt: any;
+	    saved: boolean;
+	    note: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new PatientPlans(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.plans = this.convertValues(source["plans"], PlanSummary);
+	        this.fetchedAt = this.convertValues(source["fetchedAt"], null);
+	        this.saved = source["saved"];
+	        this.note = source["note"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	
+	export class Practitioner {
+	    id: string;
+	    name: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new Practitioner(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.name = source["name"];
+	    }
 	}
 	export class SessionGrant {
 	    secretToken: string;
@@ -427,6 +622,7 @@ export namespace companion {
 	    clientSecret: string;
 	    publicKey: string;
 	    redirectUri: string;
+	    openMode: string;
 	
 	    static createFrom(source: any = {}) {
 	        return new SettingsInput(source);
@@ -440,6 +636,7 @@ export namespace companion {
 	        this.clientSecret = source["clientSecret"];
 	        this.publicKey = source["publicKey"];
 	        this.redirectUri = source["redirectUri"];
+	        this.openMode = source["openMode"];
 	    }
 	}
 	export class SettingsView {

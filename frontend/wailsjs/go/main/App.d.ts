@@ -4,21 +4,37 @@ import {companion} from '../models';
 
 export function CancelSignIn():Promise<void>;
 
-export function CheckConnection(arg1:string):Promise<companion.ConnectionReport>;
+export function CheckConnection(arg1:string,arg2:string):Promise<companion.ConnectionReport>;
+
+export function CopyBrowserLink(arg1:companion.BrowserRequest):Promise<companion.BrowserOpened>;
+
+export function CopyPlanInvitation(arg1:string,arg2:string):Promise<void>;
 
 export function Diagnostics():Promise<companion.Diagnostics>;
+
+export function EmbedFrameCheck(arg1:string,arg2:string):Promise<string>;
 
 export function FrontendReady(arg1:companion.FrontendReport):Promise<void>;
 
 export function History(arg1:string):Promise<Array<companion.HistoryEntry>>;
 
+export function HowFullscriptOpens(arg1:string,arg2:string):Promise<companion.OpenChoice>;
+
 export function LaunchIntent():Promise<companion.LaunchIntent>;
 
 export function NewSessionGrant(arg1:string):Promise<companion.SessionGrant>;
 
+export function OpenInBrowser(arg1:companion.BrowserRequest):Promise<companion.BrowserOpened>;
+
 export function Overview():Promise<companion.Overview>;
 
 export function Patient(arg1:string,arg2:string):Promise<companion.Patient>;
+
+export function PatientPlans(arg1:string,arg2:string):Promise<companion.PatientPlans>;
+
+export function Practitioners(arg1:string):Promise<Array<companion.Practitioner>>;
+
+export function Prescriber(arg1:string):Promise<string>;
 
 export function RecentPatients(arg1:string):Promise<Array<companion.Patient>>;
 
@@ -35,6 +51,10 @@ export function SaveSettings(arg1:companion.SettingsInput):Promise<companion.Set
 export function SearchPatients(arg1:string,arg2:string,arg3:number):Promise<companion.PatientPage>;
 
 export function SetDefaultAccount(arg1:string):Promise<companion.Account>;
+
+export function SetOpenMode(arg1:string,arg2:string):Promise<void>;
+
+export function SetPrescriber(arg1:string,arg2:string):Promise<void>;
 
 export function Settings():Promise<companion.SettingsView>;
 

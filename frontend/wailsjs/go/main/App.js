@@ -6,12 +6,24 @@ export function CancelSignIn() {
   return window['go']['main']['App']['CancelSignIn']();
 }
 
-export function CheckConnection(arg1) {
-  return window['go']['main']['App']['CheckConnection'](arg1);
+export function CheckConnection(arg1, arg2) {
+  return window['go']['main']['App']['CheckConnection'](arg1, arg2);
+}
+
+export function CopyBrowserLink(arg1) {
+  return window['go']['main']['App']['CopyBrowserLink'](arg1);
+}
+
+export function CopyPlanInvitation(arg1, arg2) {
+  return window['go']['main']['App']['CopyPlanInvitation'](arg1, arg2);
 }
 
 export function Diagnostics() {
   return window['go']['main']['App']['Diagnostics']();
+}
+
+export function EmbedFrameCheck(arg1, arg2) {
+  return window['go']['main']['App']['EmbedFrameCheck'](arg1, arg2);
 }
 
 export function FrontendReady(arg1) {
@@ -22,6 +34,10 @@ export function History(arg1) {
   return window['go']['main']['App']['History'](arg1);
 }
 
+export function HowFullscriptOpens(arg1, arg2) {
+  return window['go']['main']['App']['HowFullscriptOpens'](arg1, arg2);
+}
+
 export function LaunchIntent() {
   return window['go']['main']['App']['LaunchIntent']();
 }
@@ -30,12 +46,28 @@ export function NewSessionGrant(arg1) {
   return window['go']['main']['App']['NewSessionGrant'](arg1);
 }
 
+export function OpenInBrowser(arg1) {
+  return window['go']['main']['App']['OpenInBrowser'](arg1);
+}
+
 export function Overview() {
   return window['go']['main']['App']['Overview']();
 }
 
 export function Patient(arg1, arg2) {
   return window['go']['main']['App']['Patient'](arg1, arg2);
+}
+
+export function PatientPlans(arg1, arg2) {
+  return window['go']['main']['App']['PatientPlans'](arg1, arg2);
+}
+
+export function Practitioners(arg1) {
+  return window['go']['main']['App']['Practitioners'](arg1);
+}
+
+export function Prescriber(arg1) {
+  return window['go']['main']['App']['Prescriber'](arg1);
 }
 
 export function RecentPatients(arg1) {
@@ -68,6 +100,14 @@ export function SearchPatients(arg1, arg2, arg3) {
 
 export function SetDefaultAccount(arg1) {
   return window['go']['main']['App']['SetDefaultAccount'](arg1);
+}
+
+export function SetOpenMode(arg1, arg2) {
+  return window['go']['main']['App']['SetOpenMode'](arg1, arg2);
+}
+
+export function SetPrescriber(arg1, arg2) {
+  return window['go']['main']['App']['SetPrescriber'](arg1, arg2);
 }
 
 export function Settings() {
