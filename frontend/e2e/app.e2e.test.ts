@@ -9,7 +9,18 @@ import { mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { browserStub, devServerURL, launchChromium, startWailsDev, startXvfb, tempDir, type RunningApp } from "./appHarness";
+import {
+  appEnv,
+  approveInBrowser as approve,
+  browserStub,
+  devServerURL,
+  launchChromium,
+  sandboxURLOf,
+  startWailsDev,
+  startXvfb,
+  tempDir,
+  type RunningApp,
+} from "./appHarness";
 import { repoRoot } from "./sandboxHarness";
 
 const screenshotDir = path.join(repoRoot, "build/e2e");
@@ -34,50 +45,15 @@ async function openApp(): Promise<void> {
   await page.goto(devServerURL);
 }
 
-function sandboxURL(): string {
-  const m = /msg="built-in sandbox started" url=(\S+)/.exec(app.logs());
-  if (!m?.[1]) throw new Error(`the app did not say where its sandbox runs:\n${app.logs()}`);
-  return m[1];
-}
-
-/**
- * Plays the person in the system browser: the consent page, as `who`.
- * `before` is how many addresses the browser had been given before the
- * click that starts this sign-in.
- */
-async function approveInBrowser(before: number, who: RegExp): Promise<void> {
-  await expect.poll(() => stub.urls().length, { timeout: 15_000 }).toBeGreaterThan(before);
-  const url = stub.urls()[before] ?? "";
-  expect(new URL(url).pathname).toBe("/api/oauth/authorize");
-  const consent = await context.newPage();
-  await consent.goto(url);
-  // Ada works in both clinics: the first one listed is Riverside.
-  await consent.getByRole("radio", { name: who }).first().check();
-  await consent.getByRole("button", { name: "Authorize" }).click();
-  await consent.getByRole("heading", { name: "You are signed in to Fullscript" }).waitFor();
-  await consent.close();
-}
+const sandboxURL = () => sandboxURLOf(app);
+const approveInBrowser = (before: number, who: RegExp) => approve(context, stub, before, who);
 
 beforeAll(async () => {
   mkdirSync(screenshotDir, { recursive: true });
   dir = tempDir("fsc-app-e2e-");
   stub = browserStub(dir);
   xvfb = await startXvfb();
-  env = {
-    ...process.env,
-    PATH: `${stub.binDir}:${process.env["PATH"] ?? ""}`,
-    DISPLAY: xvfb.display,
-    GDK_BACKEND: "x11",
-    NO_AT_BRIDGE: "1",
-    FSC_DATA_DIR: path.join(dir, "data"),
-    FSC_KEYRING: "off",
-    // Chromium's origin here is the dev server's, not the webview's.
-    FSC_SANDBOX_ALLOW_ORIGINS: devServerURL,
-    XDG_DATA_HOME: path.join(dir, "xdg-data"),
-    XDG_CACHE_HOME: path.join(dir, "xdg-cache"),
-  };
-  delete env["FULLSCRIPT_SANDBOX_URL"];
-  delete env["DBUS_SESSION_BUS_ADDRESS"];
+  env = appEnv(dir, stub, xvfb.display);
   app = await startWailsDev(env);
   browser = await launchChromium();
   context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
@@ -116,7 +92,10 @@ describe("the practitioner's window, end to end", () => {
     const patientName = ((await first.textContent()) ?? "").match(/^Amos Kline/)?.[0];
     expect(patientName).toBe("Amos Kline");
     await first.click();
-    await page.getByRole("button", { name: /^Treatment plan/ }).click();
+    // The built-in sandbox frames its screens for this window: they open here.
+    const plan = page.getByRole("button", { name: "Treatment plan · opens here" });
+    await expect.poll(() => plan.isEnabled()).toBe(true);
+    await plan.click();
     const fullscript = page.frameLocator(".workspace__main iframe");
     await fullscript.getByRole("button", { name: "Activate treatment plan" }).waitFor({ timeout: 30_000 });
     // The patient reached Fullscript's screen, matched by id.

@@ -6,7 +6,8 @@ import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { chromium, type Browser } from "playwright-core";
+import { chromium, type Browser, type BrowserContext } from "playwright-core";
+import { expect } from "vitest";
 import { repoRoot } from "./sandboxHarness";
 
 export const devServerURL = "http://localhost:34115";
@@ -137,4 +138,63 @@ export function launchChromium(): Promise<Browser> {
     headless: true,
     args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
   });
+}
+
+/**
+ * The app's environment for a run: its own data folder and XDG folders (in
+ * dir), the browser stand-in first on PATH, the private X display, the
+ * data key in a file (no keyring here), and the built-in sandbox (never one
+ * named by the developer's environment). extra adds to it.
+ */
+export function appEnv(dir: string, stub: { binDir: string }, display: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PATH: `${stub.binDir}:${process.env["PATH"] ?? ""}`,
+    DISPLAY: display,
+    GDK_BACKEND: "x11",
+    NO_AT_BRIDGE: "1",
+    FSC_DATA_DIR: path.join(dir, "data"),
+    FSC_KEYRING: "off",
+    // Chromium's origin here is the dev server's, not the webview's.
+    FSC_SANDBOX_ALLOW_ORIGINS: devServerURL,
+    XDG_DATA_HOME: path.join(dir, "xdg-data"),
+    XDG_CACHE_HOME: path.join(dir, "xdg-cache"),
+    ...extra,
+  };
+  delete env["FULLSCRIPT_SANDBOX_URL"];
+  delete env["DBUS_SESSION_BUS_ADDRESS"];
+  return env;
+}
+
+/** Where the app's built-in sandbox runs, from the app's own log line. */
+export function sandboxURLOf(app: RunningApp): string {
+  const m = /msg="built-in sandbox started" url=(\S+)/.exec(app.logs());
+  if (!m?.[1]) throw new Error(`the app did not say where its sandbox runs:\n${app.logs()}`);
+  return m[1];
+}
+
+/**
+ * The next address the app gave the system browser, after the first
+ * `before` ones (waits for it).
+ */
+export async function nextBrowserURL(stub: ReturnType<typeof browserStub>, before: number): Promise<string> {
+  await expect.poll(() => stub.urls().length, { timeout: 15_000 }).toBeGreaterThan(before);
+  return stub.urls()[before] ?? "";
+}
+
+/**
+ * Plays the person in the system browser: the consent page, as `who`.
+ * `before` is how many addresses the browser had been given before the
+ * click that starts this sign-in.
+ */
+export async function approveInBrowser(context: BrowserContext, stub: ReturnType<typeof browserStub>, before: number, who: RegExp): Promise<void> {
+  const url = await nextBrowserURL(stub, before);
+  expect(new URL(url).pathname).toBe("/api/oauth/authorize");
+  const consent = await context.newPage();
+  await consent.goto(url);
+  // Ada works in both clinics: the first one listed is Riverside.
+  await consent.getByRole("radio", { name: who }).first().check();
+  await consent.getByRole("button", { name: "Authorize" }).click();
+  await consent.getByRole("heading", { name: "You are signed in to Fullscript" }).waitFor();
+  await consent.close();
 }

@@ -1,5 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { toAppError, toOverview } from "./companionApi";
+import { toAppError, toOpenChoice, toOverview } from "./companionApi";
+
+describe("toOpenChoice", () => {
+  it.each([
+    [{ setting: "automatic", opens: "window", reason: "r" }, { setting: "automatic", opens: "window", reason: "r" }],
+    [{ setting: "browser", opens: "browser", reason: "r" }, { setting: "browser", opens: "browser", reason: "r" }],
+    // Anything this build does not know opens in the browser, which works everywhere.
+    [{ setting: "tabs", opens: "popup", reason: "r" }, { setting: "automatic", opens: "browser", reason: "r" }],
+  ])("reads %j", (raw, want) => {
+    expect(toOpenChoice(raw)).toEqual(want);
+  });
+});
 
 describe("toOverview", () => {
   const base = { appVersion: "v1", environment: "local", dataDir: "/d", keyStorage: "key-file", keyStorageNote: "why", pendingSignOuts: 2 };

@@ -36,7 +36,18 @@ export type Diagnostics = Plain<companion.Diagnostics>;
 export type ConnectionCheck = Plain<companion.Check> & { status: "ok" | "failed" | "skipped" };
 export type ConnectionReport = Omit<Plain<companion.ConnectionReport>, "checks"> & { checks: ConnectionCheck[] };
 export type Feature = "treatment-plan" | "catalog" | "labs";
-export type LaunchIntent = Omit<Plain<companion.LaunchIntent>, "feature"> & { feature: Feature };
+/** Where Fullscript's screens open: in this window (Embed) or the browser (Redirect links). */
+export type OpensIn = "window" | "browser";
+export type OpenMode = "automatic" | OpensIn;
+export type LaunchIntent = Omit<Plain<companion.LaunchIntent>, "feature" | "in"> & { feature: Feature; in: OpensIn | "" };
+export type OpenChoice = Omit<Plain<companion.OpenChoice>, "setting" | "opens"> & { setting: OpenMode; opens: OpensIn };
+export type BrowserRequest = Omit<Plain<companion.BrowserRequest>, "feature" | "patient"> & { feature: Feature; patient: Patient | null };
+export type BrowserOpened = Omit<Plain<companion.BrowserOpened>, "at"> & { at: string };
+export type Practitioner = Plain<companion.Practitioner>;
+export type PlanSummary = Omit<Plain<companion.PlanSummary>, "createdAt"> & { createdAt: string };
+export type PatientPlans = Omit<Plain<companion.PatientPlans>, "plans" | "fetchedAt"> & { plans: PlanSummary[]; fetchedAt: string };
+/** What the Go side's frame check found for this window: is Fullscript's frame refused? */
+export type FrameCheck = "refused" | "allowed" | "unknown";
 
 /** An overview as the bindings deliver it. */
 type RawOverview = Omit<Plain<companion.Overview>, "accounts"> & { accounts: companion.Account[] | null };
@@ -67,7 +78,25 @@ export interface CompanionApi {
   validateSettings(input: SettingsInput): Promise<FieldError[]>;
   saveSettings(input: SettingsInput): Promise<SettingsView>;
   diagnostics(): Promise<Diagnostics>;
+  /** Checks everything for this window (its own origin goes along). */
   checkConnection(accountId: string): Promise<ConnectionReport>;
+  /** Where the account's screens open from this window, and why. */
+  howFullscriptOpens(accountId: string): Promise<OpenChoice>;
+  setOpenMode(environment: string, mode: OpenMode): Promise<void>;
+  /** Asked when an Embed screen stays silent: does Fullscript refuse its frame here? */
+  embedFrameCheck(accountId: string): Promise<FrameCheck>;
+  /** Opens the screen in the system browser with a fresh Redirect link; the link never comes here. */
+  openInBrowser(request: BrowserRequest): Promise<BrowserOpened>;
+  /** Puts a fresh Redirect link on the clipboard (for when the browser would not open). */
+  copyBrowserLink(request: BrowserRequest): Promise<BrowserOpened>;
+  practitioners(accountId: string): Promise<Practitioner[]>;
+  /** The practitioner a staff account writes plans for; "" when none is chosen. */
+  prescriber(accountId: string): Promise<string>;
+  setPrescriber(accountId: string, practitionerId: string): Promise<void>;
+  /** A patient's treatment plans, newest first; the last copy (saved: true) when offline. */
+  patientPlans(accountId: string, patientId: string): Promise<PatientPlans>;
+  /** Puts a plan's patient-facing invitation link on the clipboard. */
+  copyPlanInvitation(accountId: string, planId: string): Promise<void>;
   /** What `fullscript-companion open` asked for at launch; null after the first call. */
   launchIntent(): Promise<LaunchIntent | null>;
   /** Calls back when a second `open` hands the window an intent; returns an unsubscribe. */
@@ -99,10 +128,34 @@ export function toOverview(raw: RawOverview): Overview {
 
 const features: readonly Feature[] = ["treatment-plan", "catalog", "labs"];
 
+function toOpensIn(s: string): OpensIn | "" {
+  return s === "window" || s === "browser" ? s : "";
+}
+
 function toLaunchIntent(raw: companion.LaunchIntent | null | undefined): LaunchIntent | null {
   if (!raw) return null;
   const feature = (features as readonly string[]).includes(raw.feature) ? (raw.feature as Feature) : "treatment-plan";
-  return { account: raw.account, patientId: raw.patientId, patientEmail: raw.patientEmail, feature };
+  return { account: raw.account, patientId: raw.patientId, patientEmail: raw.patientEmail, feature, in: toOpensIn(raw.in) };
+}
+
+/** A choice from the Go side; anything unknown opens in the browser, which works everywhere. */
+export function toOpenChoice(raw: companion.OpenChoice): OpenChoice {
+  const setting: OpenMode = raw.setting === "window" || raw.setting === "browser" ? raw.setting : "automatic";
+  return { setting, opens: raw.opens === "window" ? "window" : "browser", reason: raw.reason };
+}
+
+function toFrameCheck(s: string): FrameCheck {
+  return s === "refused" || s === "allowed" ? s : "unknown";
+}
+
+/** A request as the binding takes it: the generated class only adds a helper method. */
+function toGoRequest(req: BrowserRequest): companion.BrowserRequest {
+  return { ...req, patient: req.patient ?? undefined } as companion.BrowserRequest;
+}
+
+/** The window's own origin, for the checks that depend on it (Fullscript's frame allow-list). */
+function origin(): string {
+  return window.location.origin;
 }
 
 export const wailsCompanionApi: CompanionApi = {
@@ -130,9 +183,22 @@ export const wailsCompanionApi: CompanionApi = {
   saveSettings: (input) => App.SaveSettings(input),
   diagnostics: () => App.Diagnostics(),
   checkConnection: async (id) => {
-    const r = await App.CheckConnection(id);
+    const r = await App.CheckConnection(id, origin());
     return { ...r, checks: (r.checks ?? []) as ConnectionCheck[] };
   },
+  howFullscriptOpens: async (id) => toOpenChoice(await App.HowFullscriptOpens(id, origin())),
+  setOpenMode: (env, mode) => App.SetOpenMode(env, mode),
+  embedFrameCheck: async (id) => toFrameCheck(await App.EmbedFrameCheck(id, origin())),
+  openInBrowser: (req) => App.OpenInBrowser(toGoRequest(req)),
+  copyBrowserLink: (req) => App.CopyBrowserLink(toGoRequest(req)),
+  practitioners: async (id) => (await App.Practitioners(id)) ?? [],
+  prescriber: (id) => App.Prescriber(id),
+  setPrescriber: (id, practitionerId) => App.SetPrescriber(id, practitionerId),
+  patientPlans: async (id, patientId) => {
+    const r = await App.PatientPlans(id, patientId);
+    return { ...r, plans: (r.plans ?? []).map((p) => ({ ...p, products: p.products ?? [], labs: p.labs ?? [] })) };
+  },
+  copyPlanInvitation: (id, planId) => App.CopyPlanInvitation(id, planId),
   launchIntent: async () => toLaunchIntent(await App.LaunchIntent()),
   onLaunch: (callback) => EventsOn("launch", (raw: companion.LaunchIntent) => {
     const intent = toLaunchIntent(raw);

@@ -30,6 +30,19 @@ export function fakeApi(overview: () => Promise<Overview>, overrides: Partial<Co
     saveSettings: vi.fn<CompanionApi["saveSettings"]>(unset("saveSettings")),
     diagnostics: vi.fn<CompanionApi["diagnostics"]>(unset("diagnostics")),
     checkConnection: vi.fn<CompanionApi["checkConnection"]>(unset("checkConnection")),
+    // Fullscript opens in the window unless a test says otherwise.
+    howFullscriptOpens: vi.fn<CompanionApi["howFullscriptOpens"]>(() =>
+      Promise.resolve({ setting: "automatic", opens: "window", reason: "Fullscript shows its screens in this window for the built-in sandbox." }),
+    ),
+    setOpenMode: vi.fn<CompanionApi["setOpenMode"]>(() => Promise.resolve()),
+    embedFrameCheck: vi.fn<CompanionApi["embedFrameCheck"]>(() => Promise.resolve("allowed")),
+    openInBrowser: vi.fn<CompanionApi["openInBrowser"]>(unset("openInBrowser")),
+    copyBrowserLink: vi.fn<CompanionApi["copyBrowserLink"]>(unset("copyBrowserLink")),
+    practitioners: vi.fn<CompanionApi["practitioners"]>(unset("practitioners")),
+    prescriber: vi.fn<CompanionApi["prescriber"]>(() => Promise.resolve("")),
+    setPrescriber: vi.fn<CompanionApi["setPrescriber"]>(() => Promise.resolve()),
+    patientPlans: vi.fn<CompanionApi["patientPlans"]>(() => Promise.resolve({ plans: [], fetchedAt: "2030-01-01T00:00:00Z", saved: false, note: "" })),
+    copyPlanInvitation: vi.fn<CompanionApi["copyPlanInvitation"]>(unset("copyPlanInvitation")),
     launchIntent: vi.fn<CompanionApi["launchIntent"]>(() => Promise.resolve(null)),
     onLaunch: vi.fn<CompanionApi["onLaunch"]>((cb) => {
       launchListeners.add(cb);

@@ -12,7 +12,7 @@ import { deferred, fakeApi, overviewWith } from "../../test/fakeApi";
 import { SettingsView } from "./SettingsView";
 
 function env(name: string, overrides: Partial<EnvironmentSettings> = {}): EnvironmentSettings {
-  return { name, clientId: "", clientSecretSet: false, publicKey: "", redirectUri: "", managed: name === "local", ...overrides };
+  return { name, clientId: "", clientSecretSet: false, publicKey: "", redirectUri: "", managed: name === "local", openMode: "automatic", ...overrides };
 }
 
 function settingsWith(environment: string, usSnd: Partial<EnvironmentSettings> = {}): SettingsData {
@@ -84,6 +84,7 @@ describe("SettingsView", () => {
       clientSecret: "",
       publicKey: "pk-456",
       redirectUri: "http://127.0.0.1:8765/callback",
+      openMode: "automatic",
     } satisfies SettingsInput);
     expect((await screen.findByText("Saved")).getAttribute("role")).toBe("status");
     expect(onSaved).toHaveBeenCalledTimes(1);
@@ -144,12 +145,31 @@ describe("SettingsView", () => {
     const { user } = setup({ settings: () => Promise.resolve(settingsWith("us-snd")), saveSettings });
     await user.selectOptions(await screen.findByLabelText("Environment for new sign-ins"), "local");
 
-    expect(screen.getByText("The built-in sandbox needs no settings.")).toBeTruthy();
+    expect(screen.getByText("The built-in sandbox needs no other settings.")).toBeTruthy();
     expect(screen.queryByLabelText("Client id")).toBeNull();
     await user.click(screen.getByRole("button", { name: "Save" }));
     await waitFor(() =>
       expect(saveSettings).toHaveBeenCalledWith(expect.objectContaining({ environment: "local", clientSecret: "" })),
     );
+  });
+
+  it("saves how Fullscript opens, per environment, and says what each choice does", async () => {
+    const saveSettings = vi.fn<CompanionApi["saveSettings"]>(() => Promise.resolve(settingsWith("local")));
+    const { user } = setup({
+      settings: () => Promise.resolve({ ...settingsWith("local"), environments: [env("local", { openMode: "window" }), env("us")] }),
+      saveSettings,
+    });
+    const mode = (await screen.findByLabelText(/How Fullscript opens \(Built-in sandbox\)/)) as HTMLSelectElement;
+    expect(mode.value).toBe("window");
+    await user.selectOptions(mode, "browser");
+    expect(screen.getByText(/Always in your web browser/)).toBeTruthy();
+    // Another environment has its own.
+    await user.selectOptions(screen.getByLabelText("Environment for new sign-ins"), "us");
+    expect((screen.getByLabelText(/How Fullscript opens/) as HTMLSelectElement).value).toBe("automatic");
+    expect(screen.getByText(/In this window where Fullscript allows it/)).toBeTruthy();
+    await user.selectOptions(screen.getByLabelText("Environment for new sign-ins"), "local");
+    await user.click(screen.getByRole("button", { name: "Save" }));
+    await waitFor(() => expect(saveSettings).toHaveBeenCalledWith(expect.objectContaining({ name: "local", openMode: "browser" })));
   });
 
   it("keeps what was typed for one environment while looking at another", async () => {

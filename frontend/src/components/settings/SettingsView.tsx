@@ -56,6 +56,7 @@ interface Draft {
   clientSecret: string;
   publicKey: string;
   redirectUri: string;
+  openMode: string;
 }
 
 type DraftField = keyof Draft;
@@ -66,8 +67,19 @@ function draftOf(env: EnvironmentSettings | undefined): Draft {
     clientSecret: "",
     publicKey: env?.publicKey ?? "",
     redirectUri: env?.redirectUri ?? "",
+    openMode: env?.openMode || "automatic",
   };
 }
+
+const openModes: readonly { value: string; label: string; hint: string }[] = [
+  {
+    value: "automatic",
+    label: "Automatic",
+    hint: "In this window where Fullscript allows it (the app checks), else in your browser.",
+  },
+  { value: "window", label: "In this window", hint: "Always inside the app. If Fullscript refuses, the screen stays blank." },
+  { value: "browser", label: "In the browser", hint: "Always in your web browser, signed in there as the same person." },
+];
 
 function orderedNames(data: SettingsData): string[] {
   const known = data.environments.map((e) => e.name);
@@ -108,7 +120,7 @@ function SettingsForm({ initial, onSaved }: { initial: SettingsData; onSaved: Se
   const draft = drafts[selected] ?? draftOf(env);
 
   const input: SettingsInput = managed
-    ? { environment: selected, name: selected, clientId: "", clientSecret: "", publicKey: "", redirectUri: "" }
+    ? { environment: selected, name: selected, clientId: "", clientSecret: "", publicKey: "", redirectUri: "", openMode: draft.openMode }
     : { environment: selected, name: selected, ...draft };
   // The form as a string: the check below runs when it changes, not on every render.
   const inputKey = JSON.stringify(input);
@@ -210,8 +222,31 @@ function SettingsForm({ initial, onSaved }: { initial: SettingsData; onSaved: Se
         </p>
       </div>
 
+      <div className="field">
+        <label className="field__label" htmlFor={`${ids}-openMode`}>
+          How Fullscript opens ({environmentLabel(selected)})
+        </label>
+        <select
+          id={`${ids}-openMode`}
+          className="field__input"
+          value={draft.openMode}
+          aria-invalid={errorFor("openMode") !== "" || undefined}
+          aria-describedby={`${ids}-openMode-hint`}
+          onChange={(e) => change("openMode", e.target.value)}
+        >
+          {openModes.map((m) => (
+            <option key={m.value} value={m.value}>
+              {m.label}
+            </option>
+          ))}
+        </select>
+        <p id={`${ids}-openMode-hint`} className={errorFor("openMode") !== "" ? "field__error" : "field__hint"}>
+          {errorFor("openMode") || openModes.find((m) => m.value === draft.openMode)?.hint}
+        </p>
+      </div>
+
       {managed ? (
-        <p className="settings__managed">The built-in sandbox needs no settings.</p>
+        <p className="settings__managed">The built-in sandbox needs no other settings.</p>
       ) : (
         <fieldset className="settings__credentials">
           <legend>{environmentLabel(selected)}: the app’s credentials from Fullscript’s API Dashboard</legend>

@@ -37,7 +37,7 @@ function grantApi() {
 }
 
 function launch(overrides: Partial<LaunchIntent>): LaunchIntent {
-  return { account: "acc-1", patientId: "", patientEmail: "", feature: "treatment-plan", ...overrides };
+  return { account: "acc-1", patientId: "", patientEmail: "", feature: "treatment-plan", in: "", ...overrides };
 }
 
 function setup({ online = true, intent = null as LaunchIntent | null } = {}) {
@@ -58,6 +58,13 @@ function setup({ online = true, intent = null as LaunchIntent | null } = {}) {
   return { api, onLaunchHandled, rerender };
 }
 
+/** A feature button once the app knows where it opens (enabled, and saying so). */
+async function feature(name: string, where: string): Promise<HTMLButtonElement> {
+  const button = (await screen.findByRole("button", { name: new RegExp(`^${name}\\W+${where}$`) })) as HTMLButtonElement;
+  await waitFor(() => expect(button.disabled).toBe(false));
+  return button;
+}
+
 describe("AccountWorkspace", () => {
   beforeEach(() => {
     lib.created = [];
@@ -76,7 +83,7 @@ describe("AccountWorkspace", () => {
 
   it("online: Catalog opens without a patient, Esc closes it", async () => {
     const { api } = setup();
-    await userEvent.click(screen.getByRole("button", { name: "Catalog" }));
+    await userEvent.click(await feature("Catalog", "opens here"));
     await waitFor(() => expect(lib.created).toEqual([{ type: "platform", options: { secretToken: "secret-1", entrypoint: "catalog" } }]));
     expect(api.newSessionGrant).toHaveBeenCalledWith("acc-1");
     expect(screen.getByRole("region", { name: "Catalog" })).toBeTruthy();

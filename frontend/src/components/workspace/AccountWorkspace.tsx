@@ -1,12 +1,17 @@
 import { useCompanionApi } from "../../api/CompanionApiContext";
-import { useEffect, useRef, useState, type KeyboardEvent } from "react";
-import type { Account, Feature, LaunchIntent, Patient } from "../../api/companionApi";
+import { useCallback, useEffect, useRef, useState, type KeyboardEvent } from "react";
+import type { Account, Feature, LaunchIntent, OpensIn, Patient } from "../../api/companionApi";
 import "../../styles/workspace.css";
+import { BrowserPanel } from "./BrowserPanel";
 import { EmbedPlaceholder } from "./EmbedPlaceholder";
 import { FeatureButtons } from "./FeatureButtons";
 import { FullscriptPanel } from "./FullscriptPanel";
 import { PatientPicker } from "./PatientPicker";
-import { blankPatient } from "./patientText";
+import { PatientPlans } from "./PatientPlans";
+import { PrescriberPicker } from "./PrescriberPicker";
+import { blankPatient, patientLabel } from "./patientText";
+import { useBrowserOpening } from "./useBrowserOpening";
+import { useOpenChoice } from "./useOpenChoice";
 
 export interface AccountWorkspaceProps {
   account: Account;
@@ -15,10 +20,13 @@ export interface AccountWorkspaceProps {
   launch: LaunchIntent | null;
   onLaunchHandled: () => void;
   onOpenDiagnostics: () => void;
+  /** How long an Embed screen may stay silent before the app checks it (tests shorten it). */
+  silenceMs?: number;
 }
 
-/** What is on screen in the Fullscript area; `seq` makes every opening a new mount. */
+/** What is in the Fullscript area; `seq` makes every opening a new one. */
 interface Opened {
+  where: OpensIn;
   feature: Feature;
   patient: Patient | null;
   seq: number;
@@ -37,27 +45,37 @@ export function AccountWorkspace(props: AccountWorkspaceProps) {
   return <AccountWorkspaceFor key={props.account.id} {...props} />;
 }
 
-function AccountWorkspaceFor({ account, online, launch, onLaunchHandled, onOpenDiagnostics }: AccountWorkspaceProps) {
+function AccountWorkspaceFor({ account, online, launch, onLaunchHandled, onOpenDiagnostics, silenceMs }: AccountWorkspaceProps) {
   const api = useCompanionApi();
   const [patient, setPatient] = useState<Patient | null>(null);
   const [opened, setOpened] = useState<Opened | null>(null);
   const seq = useRef(0);
   const handledLaunch = useRef<LaunchIntent | null>(null);
+  const { choice, remember } = useOpenChoice(account.id, account.environment, online);
+  const { state: browserState, open: openBrowser, copy: copyLink, clear: clearBrowser } = useBrowserOpening();
 
-  const open = (feature: Feature, chosen: Patient | null) => {
-    seq.current += 1;
-    // Only the treatment plan is for a patient; Catalog and Labs open clinic-wide.
-    setOpened({ feature, patient: feature === "treatment-plan" ? chosen : null, seq: seq.current });
-  };
+  const open = useCallback(
+    (feature: Feature, chosen: Patient | null, where: OpensIn) => {
+      seq.current += 1;
+      // Only the treatment plan is for a patient; Catalog and Labs open clinic-wide.
+      const forPatient = feature === "treatment-plan" ? chosen : null;
+      setOpened({ where, feature, patient: forPatient, seq: seq.current });
+      if (where === "browser") openBrowser({ accountId: account.id, feature, patient: forPatient, practitionerId: "" });
+    },
+    [account.id, openBrowser],
+  );
 
   useEffect(() => {
     if (!launch || handledLaunch.current === launch) return;
+    // A launch that leaves the place to Settings waits until it is known.
+    const where = launch.in || choice?.opens;
+    if (online && !where) return;
     handledLaunch.current = launch;
     // The launch says exactly what to do: its patient (or none) replaces the
     // one on screen, so a plan never opens for someone the launch did not name.
     const chosen = launchPatient(launch);
     setPatient(chosen);
-    if (online) open(launch.feature, chosen);
+    if (online && where) open(launch.feature, chosen, where);
     onLaunchHandled();
     // A launch names the patient by id only: fetch the name for the chip
     // (Fullscript matches by the id either way). If it fails, the id stays.
@@ -67,32 +85,71 @@ function AccountWorkspaceFor({ account, online, launch, onLaunchHandled, onOpenD
         () => undefined,
       );
     }
-  }, [launch, online, onLaunchHandled, api, account.id]);
+  }, [launch, online, onLaunchHandled, api, account.id, choice, open]);
 
   // Esc closes Fullscript unless something inside (search, a list, the form) used it.
   const onKeyDown = (e: KeyboardEvent) => {
     if (e.key === "Escape" && !e.defaultPrevented && opened) setOpened(null);
   };
 
+  const plansFor = (p: Patient | null) =>
+    p && p.id !== "" ? (
+      <PatientPlans accountId={account.id} patientId={p.id} patientName={patientLabel(p)} online={online} />
+    ) : null;
+
+  let area;
+  if (opened?.where === "window") {
+    area = (
+      <FullscriptPanel
+        key={opened.seq}
+        account={account}
+        feature={opened.feature}
+        patient={opened.patient}
+        displayPatient={opened.patient && patient?.id === opened.patient.id ? patient : opened.patient}
+        onClose={() => setOpened(null)}
+        onOpenDiagnostics={onOpenDiagnostics}
+        onOpenInBrowser={(always) => {
+          if (always) remember("browser").catch((err: unknown) => console.warn("remember how Fullscript opens:", err));
+          open(opened.feature, opened.patient, "browser");
+        }}
+        {...(silenceMs !== undefined && { silenceMs })}
+      />
+    );
+  } else if (opened?.where === "browser" && browserState) {
+    const request = browserState.request;
+    area = (
+      <BrowserPanel
+        state={browserState}
+        onOpenAgain={() => openBrowser(request)}
+        onCopy={() => copyLink(request)}
+        onClose={() => {
+          clearBrowser();
+          setOpened(null);
+        }}
+      >
+        {plansFor(opened.patient)}
+      </BrowserPanel>
+    );
+  } else {
+    area = (
+      <>
+        {plansFor(patient)}
+        <EmbedPlaceholder patient={patient} opensIn={choice?.opens ?? null} />
+      </>
+    );
+  }
+
   return (
     <div className="account-workspace" onKeyDown={onKeyDown}>
       <PatientPicker account={account} online={online} patient={patient} onChange={setPatient} />
-      <FeatureButtons online={online} active={opened?.feature ?? null} onOpen={(f) => open(f, patient)} />
-      <div className="account-workspace__embed">
-        {opened ? (
-          <FullscriptPanel
-            key={opened.seq}
-            account={account}
-            feature={opened.feature}
-            patient={opened.patient}
-            displayPatient={opened.patient && patient?.id === opened.patient.id ? patient : opened.patient}
-            onClose={() => setOpened(null)}
-            onOpenDiagnostics={onOpenDiagnostics}
-          />
-        ) : (
-          <EmbedPlaceholder patient={patient} />
-        )}
-      </div>
+      {account.role === "staff" && choice?.opens === "browser" && <PrescriberPicker accountId={account.id} online={online} />}
+      <FeatureButtons
+        online={online}
+        active={opened?.feature ?? null}
+        choice={choice}
+        onOpen={(f) => choice && open(f, patient, choice.opens)}
+      />
+      <div className="account-workspace__embed">{area}</div>
     </div>
   );
 }

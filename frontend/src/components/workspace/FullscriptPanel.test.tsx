@@ -1,4 +1,4 @@
-import { act, fireEvent, render, screen, waitFor } from "@testing-library/react";
+import { act, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { StrictMode } from "react";
 import { describe, expect, it, vi } from "vitest";
@@ -37,19 +37,22 @@ interface PanelSetup {
   chosen?: Patient | null;
   onClose?: () => void;
   onOpenDiagnostics?: () => void;
+  onOpenInBrowser?: (remember: boolean) => void;
+  silenceMs?: number;
 }
 
 /** The panel for account acc-1, as the workspace renders it. */
-function panel({ api, lib, feature = "catalog", chosen = null, onClose = () => undefined, onOpenDiagnostics = () => undefined }: PanelSetup) {
+function panel({ api, lib, feature = "catalog", chosen = null, onClose = () => undefined, onOpenDiagnostics = () => undefined, ...rest }: PanelSetup) {
   return (
     <CompanionApiProvider api={api}>
       <FullscriptPanel
-        account={account({ id: "acc-1" })}
+        account={account({ id: "acc-1", environment: "us" })}
         feature={feature}
         patient={chosen}
         onClose={onClose}
         onOpenDiagnostics={onOpenDiagnostics}
         loadFullscript={lib.load}
+        {...rest}
       />
     </CompanionApiProvider>
   );
@@ -355,5 +358,69 @@ describe("FullscriptPanel", () => {
     const { onOpenDiagnostics } = setup();
     await userEvent.click(screen.getByRole("button", { name: "Screen stays blank? Check the connection" }));
     expect(onOpenDiagnostics).toHaveBeenCalledTimes(1);
+  });
+
+  describe("a screen that stays silent", () => {
+    function silent(check: "refused" | "allowed" | "unknown") {
+      const lib = fakeFullscript();
+      const onOpenInBrowser = vi.fn();
+      const api = fakeApi(() => Promise.resolve(overviewWith()), {
+        newSessionGrant: grants(),
+        embedFrameCheck: vi.fn(() => Promise.resolve(check)),
+      });
+      render(panel({ api, lib, onOpenInBrowser, silenceMs: 30 }));
+      return { api, lib, onOpenInBrowser };
+    }
+
+    it("Fullscript refused the frame: it offers the browser, and to remember that", async () => {
+      const { api, lib, onOpenInBrowser } = silent("refused");
+      const f = await mounted(lib.features);
+      fireEvent.load(f.frame()!);
+      const alert = await screen.findByRole("alert");
+      expect(alert.textContent).toContain("Fullscript does not show its screens inside this app (US)");
+      expect(api.embedFrameCheck).toHaveBeenCalledWith("acc-1");
+      const always = within(alert).getByRole("checkbox", { name: /Always open Fullscript in the browser for this environment \(US\)/ }) as HTMLInputElement;
+      expect(always.checked).toBe(true);
+      await userEvent.click(within(alert).getByRole("button", { name: "Open in the browser instead" }));
+      expect(onOpenInBrowser).toHaveBeenCalledWith(true);
+      expect(f.unmount).toHaveBeenCalledTimes(1);
+    });
+
+    it("unticked, it opens in the browser this once", async () => {
+      const { lib, onOpenInBrowser } = silent("refused");
+      fireEvent.load((await mounted(lib.features)).frame()!);
+      const alert = await screen.findByRole("alert");
+      await userEvent.click(within(alert).getByRole("checkbox"));
+      await userEvent.click(within(alert).getByRole("button", { name: "Open in the browser instead" }));
+      expect(onOpenInBrowser).toHaveBeenCalledWith(false);
+    });
+
+    it("not known: the browser is offered, not remembered", async () => {
+      const { lib, onOpenInBrowser } = silent("unknown");
+      fireEvent.load((await mounted(lib.features)).frame()!);
+      const alert = await screen.findByRole("alert");
+      expect(alert.textContent).toContain("Fullscript has not answered");
+      expect(within(alert).queryByRole("checkbox")).toBeNull();
+      await userEvent.click(within(alert).getByRole("button", { name: "Open in the browser instead" }));
+      expect(onOpenInBrowser).toHaveBeenCalledWith(false);
+    });
+
+    it("Fullscript allows the frame: nothing to say", async () => {
+      const { api, lib } = silent("allowed");
+      fireEvent.load((await mounted(lib.features)).frame()!);
+      await waitFor(() => expect(api.embedFrameCheck).toHaveBeenCalledTimes(1));
+      await new Promise((r) => setTimeout(r, 20));
+      expect(screen.queryByRole("alert")).toBeNull();
+    });
+
+    it("a screen that spoke is never checked", async () => {
+      const { api, lib } = silent("refused");
+      const f = await mounted(lib.features);
+      fireEvent.load(f.frame()!);
+      postFromEmbed({ type: "frame-1.patient.selected", payload: {} });
+      await new Promise((r) => setTimeout(r, 80));
+      expect(api.embedFrameCheck).not.toHaveBeenCalled();
+      expect(screen.queryByRole("alert")).toBeNull();
+    });
   });
 });

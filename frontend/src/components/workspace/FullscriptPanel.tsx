@@ -1,9 +1,11 @@
-import { useId, type KeyboardEvent } from "react";
+import { useId, useState, type KeyboardEvent } from "react";
 import type { Account, Feature, Patient } from "../../api/companionApi";
+import { environmentLabel } from "../../api/environments";
 import { loadFullscriptLibrary, type FullscriptFactory } from "./fullscriptEmbed";
 import { patientLabel } from "./patientText";
 import { ProblemNote } from "./ProblemNote";
 import { useFullscriptSession } from "./useFullscriptSession";
+import { DEFAULT_SILENCE_MS, useSilentEmbed } from "./useSilentEmbed";
 
 export interface FullscriptPanelProps {
   account: Account;
@@ -14,6 +16,10 @@ export interface FullscriptPanelProps {
   displayPatient?: Patient | null;
   onClose: () => void;
   onOpenDiagnostics: () => void;
+  /** Opens the same screen in the browser instead; remember: always, for this environment. */
+  onOpenInBrowser?: (remember: boolean) => void;
+  /** How long the screen may stay silent before the app checks whether Fullscript refused it. */
+  silenceMs?: number;
   /** Tests hand in a double; the app imports the library on first use. */
   loadFullscript?: () => Promise<FullscriptFactory>;
 }
@@ -35,11 +41,15 @@ export function FullscriptPanel({
   displayPatient,
   onClose,
   onOpenDiagnostics,
+  onOpenInBrowser,
+  silenceMs = DEFAULT_SILENCE_MS,
   loadFullscript = loadFullscriptLibrary,
 }: FullscriptPanelProps) {
   // useId's characters are not all safe in an id the library looks up.
   const mountId = `fullscript-${useId().replace(/[^A-Za-z0-9_-]/g, "")}`;
-  const { state, notice, retry, stop } = useFullscriptSession({ account, feature, patient, mountId, loadFullscript });
+  const { state, notice, heard, mounted, retry, stop } = useFullscriptSession({ account, feature, patient, mountId, loadFullscript });
+  const frame = useSilentEmbed(account.id, mounted && state.status !== "failed" && !heard, silenceMs);
+  const [always, setAlways] = useState(true);
   const shown = displayPatient ?? patient;
   const title = shown ? `${featureTitles[feature]} for ${patientLabel(shown)}` : featureTitles[feature];
 
@@ -69,6 +79,31 @@ export function FullscriptPanel({
         <p className={`fullscript-panel__notice fullscript-panel__notice--${notice.tone}`} role="status">
           {notice.text}
         </p>
+      )}
+      {onOpenInBrowser && (frame === "refused" || frame === "unknown") && (
+        <div className="fullscript-panel__notice fullscript-panel__notice--warning fullscript-panel__refused" role="alert">
+          <p className="fullscript-panel__refused-text">
+            {frame === "refused"
+              ? `Fullscript does not show its screens inside this app (${environmentLabel(account.environment)}): this one stays blank.`
+              : "Fullscript has not answered. If the screen stays blank, open it in your browser."}
+          </p>
+          <button
+            type="button"
+            className="button button--primary button--small"
+            onClick={() => {
+              stop();
+              onOpenInBrowser(frame === "refused" && always);
+            }}
+          >
+            Open in the browser instead
+          </button>
+          {frame === "refused" && (
+            <label className="fullscript-panel__always">
+              <input type="checkbox" checked={always} onChange={(e) => setAlways(e.target.checked)} /> Always open Fullscript in the
+              browser for this environment ({environmentLabel(account.environment)})
+            </label>
+          )}
+        </div>
       )}
       <div className="fullscript-panel__stage">
         <div id={mountId} className="fullscript-panel__mount" hidden={state.status === "failed"} />

@@ -36,14 +36,16 @@ describe("HistoryView", () => {
       Promise.resolve([
         entry({ id: "old", kind: "patient.selected", at: "2030-01-01T09:00:00Z", patientName: "Amos Hart", summary: "Patient selected" }),
         entry({ id: "new", at: "2030-03-01T10:00:00Z" }),
+        entry({ id: "browser", kind: "browser.opened", at: "2030-02-01T10:00:00Z", planId: "", summary: "Treatment plan opened in the browser for Dr. Ben Okafor" }),
       ]),
     );
     const rows = (await screen.findAllByRole("row")).slice(1);
     expect(api.history).toHaveBeenCalledWith("acc-1");
-    expect(rows).toHaveLength(2);
-    const [first, second] = rows.map((r) => within(r).getAllByRole("cell").map((c) => c.textContent));
+    expect(rows).toHaveLength(3);
+    const [first, second, third] = rows.map((r) => within(r).getAllByRole("cell").map((c) => c.textContent));
     expect(first?.slice(1)).toEqual(["Treatment plan activated", "Jane Doe", "Treatment plan activated: 2 products"]);
-    expect(second?.slice(1)).toEqual(["Patient selected", "Amos Hart", ""]);
+    expect(second?.slice(1)).toEqual(["Opened in the browser", "Jane Doe", "Treatment plan opened in the browser for Dr. Ben Okafor"]);
+    expect(third?.slice(1)).toEqual(["Patient selected", "Amos Hart", ""]);
     // A readable local time, with the exact one kept for machines.
     const time = rows[0]!.querySelector("time")!;
     expect(time.getAttribute("dateTime")).toBe("2030-03-01T10:00:00Z");
@@ -53,7 +55,7 @@ describe("HistoryView", () => {
 
   it("says what will appear when there is nothing yet", async () => {
     setup(() => Promise.resolve([]));
-    expect(await screen.findByText("Nothing yet: plans you activate appear here, even offline.")).toBeTruthy();
+    expect(await screen.findByText("Nothing yet: plans you activate, and screens opened in the browser, appear here, even offline.")).toBeTruthy();
     expect(screen.queryByRole("table")).toBeNull();
   });
 

@@ -9,6 +9,7 @@ type HistoryState = { status: "loading" } | { status: "ready"; entries: HistoryE
 const kindWords: Record<string, string> = {
   "treatmentPlan.activated": "Treatment plan activated",
   "patient.selected": "Patient selected",
+  "browser.opened": "Opened in the browser",
 };
 
 const timeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
@@ -59,7 +60,7 @@ export function HistoryView({ account }: { account: Account }) {
       )}
       {state.status === "error" && <ProblemNote error={state.error} onRetry={() => setAttempt((n) => n + 1)} />}
       {state.status === "ready" && state.entries.length === 0 && (
-        <p className="history__empty">Nothing yet: plans you activate appear here, even offline.</p>
+        <p className="history__empty">Nothing yet: plans you activate, and screens opened in the browser, appear here, even offline.</p>
       )}
       {state.status === "ready" && state.entries.length > 0 && (
         <table className="history__table">

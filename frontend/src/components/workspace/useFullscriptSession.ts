@@ -104,6 +104,10 @@ export function useFullscriptSession({ account, feature, patient, mountId, loadF
   const [state, setState] = useState<SessionState>({ status: "opening" });
   const [notice, setNotice] = useState<SessionNotice | null>(null);
   const [attempt, setAttempt] = useState(0);
+  /** Fullscript's screen has posted something: it is there, not a refused frame. */
+  const [heard, setHeard] = useState(false);
+  /** The library has put its frame in place (a refused frame may never fire `load`). */
+  const [mounted, setMounted] = useState(false);
   const stopRef = useRef<() => void>(() => {});
 
   useEffect(() => {
@@ -111,6 +115,8 @@ export function useFullscriptSession({ account, feature, patient, mountId, loadF
     let current: Mount | null = null;
     let retried = false;
     let remembered = false;
+    setHeard(false);
+    setMounted(false);
 
     const stop = () => {
       stopped = true;
@@ -200,6 +206,7 @@ export function useFullscriptSession({ account, feature, patient, mountId, loadF
         // embed's origin only.
         const onMessage = (event: MessageEvent) => {
           if (event.origin !== options.domain || m.closed) return;
+          if (!stopped) setHeard(true);
           const messages = serverErrorOf(event.data);
           if (!messages) return;
           if (!retried && messages.some((s) => s.includes("INVALID_SECRET_TOKEN"))) {
@@ -224,6 +231,7 @@ export function useFullscriptSession({ account, feature, patient, mountId, loadF
           f.unmount();
           return;
         }
+        setMounted(true);
         if (!frameSeen()) setState({ status: "open" });
         if (!remembered && feature === "treatment-plan" && patient) {
           remembered = true;
@@ -247,5 +255,5 @@ export function useFullscriptSession({ account, feature, patient, mountId, loadF
   /** Unmounts the feature now (the panel is closing). */
   const stop = useCallback(() => stopRef.current(), []);
 
-  return { state, notice, retry, stop };
+  return { state, notice, heard, mounted, retry, stop };
 }
