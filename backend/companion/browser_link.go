@@ -41,9 +41,11 @@ var screenNames = map[string]string{FeatureTreatmentPlan: "Treatment plan", Feat
 
 // BrowserLink asks Fullscript for a Redirect link to req's screen, made
 // for this account's person (reference 6.2): every time, never kept. A
-// treatment plan for a patient with an email is a draft link for them; a
-// patient known only by id goes through the gateway link, which finds them
-// by id; no patient is the generic new-plan link. Catalog and Labs are the
+// treatment plan for a patient Fullscript knows (an id) goes through the
+// gateway link, which finds them by that id: a draft link matches by email,
+// and a family can share one (reference 3.4), so it could pick the guardian
+// for a dependent. A patient typed in by hand is a draft link with their
+// details; no patient is the generic new-plan link. Catalog and Labs are the
 // gateway link at that entrypoint, for the patient when one is named. For
 // staff, the plan is for the practitioner chosen in the app (SetPrescriber).
 //
@@ -75,16 +77,18 @@ func (s *Service) BrowserLink(ctx context.Context, req BrowserRequest) (string, 
 		case req.Feature != FeatureTreatmentPlan:
 			entry := map[string]string{FeatureCatalog: fullscript.EntrypointCatalog, FeatureLabs: fullscript.EntrypointLabs}[req.Feature]
 			var lp *fullscript.LinkPatient
-			if patient != nil {
+			if patient != nil && patient.ID != "" {
+				lp = &fullscript.LinkPatient{ID: patient.ID} // by id alone, as above
+			} else if patient != nil {
 				lp = linkPatientOf(*patient)
 			}
 			return c.api.GatewayTreatmentPlanLink(ctx, access, practitionerID, lp, entry)
 		case patient == nil:
 			return c.api.NewTreatmentPlanLink(ctx, access, practitionerID)
-		case strings.TrimSpace(patient.Email) != "":
-			return c.api.DraftTreatmentPlanLink(ctx, access, practitionerID, linkPatientOf(*patient))
 		case patient.ID != "":
 			return c.api.GatewayTreatmentPlanLink(ctx, access, practitionerID, &fullscript.LinkPatient{ID: patient.ID}, fullscript.EntrypointCatalog)
+		case strings.TrimSpace(patient.Email) != "":
+			return c.api.DraftTreatmentPlanLink(ctx, access, practitionerID, linkPatientOf(*patient))
 		}
 		return fullscript.DynamicLink{}, &Problem{What: "The patient has neither a Fullscript id nor an email, so Fullscript cannot find them.",
 			Fix: "Choose the patient from the search, or type in their email.", Err: fmt.Errorf("%w: patient without id or email", ErrUsage)}
@@ -107,8 +111,9 @@ func (s *Service) OpenInBrowser(ctx context.Context, req BrowserRequest, open fu
 	if err := open(url); err != nil {
 		return BrowserOpened{}, &Problem{
 			What: "Your browser did not open, so Fullscript's " + opened.Screen + " screen is not showing.",
-			Fix:  "Make sure a default web browser is set for your account, then try again.",
+			Fix:  "Make sure a default web browser is set for your account, then try again, or copy the link into a browser yourself.",
 			Err:  fmt.Errorf("open the browser: %w", err),
+			Code: CodeBrowserNotOpened,
 		}
 	}
 	s.recordOpened(ctx, req, opened)
@@ -138,18 +143,25 @@ func (s *Service) recordOpened(ctx context.Context, req BrowserRequest, o Browse
 	}
 }
 
+// Scopes a Redirect link needs (reference 6.2), and what to do without them.
+const (
+	scopeClinicWrite   = "clinic:write"
+	scopePatientsWrite = "patients:write"
+	scopeFix           = "Whoever manages the app in Fullscript's API Dashboard adds the clinic:write and patients:write scopes; then use Sign in again on this account (new permissions do not reach an existing sign-in)."
+)
+
 // linkProblem explains a refused or failed link request.
 func (s *Service) linkProblem(a AccountInfo, screen string, err error) error {
 	var ae *fullscript.APIError
 	switch {
 	case fullscript.IsForbidden(err):
-		scope := "clinic:write"
-		if errors.As(err, &ae) && strings.Contains(strings.Join(ae.Messages, " "), "patients:write") {
-			scope = "patients:write"
+		scope := scopeClinicWrite
+		if errors.As(err, &ae) && strings.Contains(strings.Join(ae.Messages, " "), scopePatientsWrite) {
+			scope = scopePatientsWrite
 		}
 		return &Problem{
 			What: "Fullscript did not let the app open " + screen + " in the browser for " + a.Name() + ": this sign-in lacks the " + scope + " permission.",
-			Fix:  "Whoever manages the app in Fullscript's API Dashboard adds the clinic:write and patients:write scopes; then use Sign in again on this account (new permissions do not reach an existing sign-in).",
+			Fix:  scopeFix,
 			Err:  err,
 		}
 	case errors.As(err, &ae) && ae.Status == 422:

@@ -66,11 +66,11 @@ func TestOpenInBrowserAsksForTheRightLink(t *testing.T) {
 		id                   string
 		wantPatient, summary string
 	}{
-		{"a plan for a known patient: draft by email", FeatureTreatmentPlan, &amos, "draft", "catalog", amos.Email, amos.ID, "Amos Kline", "Treatment plan opened in the browser"},
+		{"a plan for a known patient: the gateway by id (a draft matches by email, which a family may share)", FeatureTreatmentPlan, &amos, "gateway", "catalog", "", amos.ID, "Amos Kline", "Treatment plan opened in the browser"},
 		{"a plan for a patient known by id only: the gateway finds them", FeatureTreatmentPlan, &byID, "gateway", "catalog", "", amos.ID, "", "Treatment plan opened in the browser"},
 		{"a plan for a patient typed in: draft with their details", FeatureTreatmentPlan, &typed, "draft", "catalog", typed.Email, "", "Nova Quill", "Treatment plan opened in the browser"},
 		{"a plan for nobody yet: the generic new plan", FeatureTreatmentPlan, nil, "draft", "catalog", "", "", "", "Treatment plan opened in the browser"},
-		{"catalog for a patient: the gateway with their details", FeatureCatalog, &amos, "gateway", "catalog", amos.Email, amos.ID, "Amos Kline", "Catalog opened in the browser"},
+		{"catalog for a patient: the gateway by id", FeatureCatalog, &amos, "gateway", "catalog", "", amos.ID, "Amos Kline", "Catalog opened in the browser"},
 		{"labs, clinic-wide", FeatureLabs, nil, "gateway", "labs", "", "", "", "Labs opened in the browser"},
 	}
 	for _, tt := range tests {
@@ -149,6 +149,10 @@ func TestOpenInBrowserBadInputLosesNothing(t *testing.T) {
 			}
 			if history(tt.req.AccountID) != h0 {
 				t.Error("History says it opened")
+			}
+			// Only a browser that would not open offers copying the link instead.
+			if (v.Code == CodeBrowserNotOpened) != tt.madeOne {
+				t.Errorf("code %q", v.Code)
 			}
 		})
 	}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
+	"strings"
 	"time"
 
 	"fullscript-companion/backend/fullscript"
@@ -173,20 +175,37 @@ func (s *Service) CheckConnection(ctx context.Context, accountID, origin string)
 	return r, nil
 }
 
-// checkBrowserLinks asks Fullscript for a generic new-plan link (a link
-// only: no plan is made until someone opens it and activates one), to see
-// the account may open Fullscript in the browser.
+// checkBrowserLinks reads the scopes the account's sign-in was granted
+// (from the token reply; nothing is sent): Redirect links need clinic:write,
+// and patients:write when they may create the patient (reference 6.2).
 func (s *Service) checkBrowserLinks(ctx context.Context, accountID string) Check {
 	const name = "Browser links"
-	_, _, err := s.BrowserLink(ctx, BrowserRequest{AccountID: accountID, Feature: FeatureTreatmentPlan})
-	if err == nil {
-		return Check{Name: name, Status: "ok", Message: "The account may open Fullscript's screens in the browser."}
+	st, err := s.ready(ctx)
+	if err != nil {
+		v := ViewOf(err)
+		return Check{Name: name, Status: "failed", Message: v.Message, Fix: v.Fix}
 	}
-	v := ViewOf(err)
-	if errors.Is(err, ErrUsage) && !fullscript.IsForbidden(err) {
-		return Check{Name: name, Status: "skipped", Message: v.Message, Fix: v.Fix}
+	t, _, err := s.tokensFor(ctx, st, accountID)
+	if err != nil {
+		v := ViewOf(err)
+		return Check{Name: name, Status: "failed", Message: v.Message, Fix: v.Fix}
 	}
-	return Check{Name: name, Status: "failed", Message: v.Message, Fix: v.Fix}
+	granted := strings.FieldsFunc(t.Scope, func(r rune) bool { return r == ' ' || r == ',' })
+	if len(granted) == 0 {
+		return Check{Name: name, Status: "skipped", Message: "Fullscript did not say which permissions this sign-in has; opening Fullscript in the browser will tell."}
+	}
+	var missing []string
+	for _, need := range []string{scopeClinicWrite, scopePatientsWrite} {
+		if !slices.Contains(granted, need) {
+			missing = append(missing, need)
+		}
+	}
+	if len(missing) > 0 {
+		return Check{Name: name, Status: "failed",
+			Message: "This sign-in lacks the " + strings.Join(missing, " and ") + " permission, so Fullscript's screens cannot open in the browser for it.",
+			Fix:     scopeFix}
+	}
+	return Check{Name: name, Status: "ok", Message: "The sign-in may open Fullscript's screens in the browser (" + scopeClinicWrite + ", " + scopePatientsWrite + ")."}
 }
 
 func (s *Service) probe(ctx context.Context, client *http.Client, u string) (*http.Response, error) {

@@ -9,7 +9,17 @@ type Problem struct {
 	What string // what happened
 	Fix  string // the one thing to do about it
 	Err  error  // the technical cause
+	// Code names a problem the window offers its own way out of
+	// (CodeBrowserNotOpened); most have none.
+	Code string
 }
+
+// Codes of problems the window acts on.
+const (
+	// CodeBrowserNotOpened: the link was made, the system browser would not
+	// take it: copying a new link can still work.
+	CodeBrowserNotOpened = "browser_not_opened"
+)
 
 func (p *Problem) Error() string {
 	if p.Err == nil {
@@ -26,6 +36,7 @@ type ErrorView struct {
 	Message string `json:"message"`
 	Fix     string `json:"fix"`
 	Detail  string `json:"detail"`
+	Code    string `json:"code,omitempty"`
 }
 
 // ViewOf describes any error for the window. A Problem speaks for itself;
@@ -33,7 +44,7 @@ type ErrorView struct {
 func ViewOf(err error) ErrorView {
 	var p *Problem
 	if errors.As(err, &p) {
-		v := ErrorView{Message: p.What, Fix: p.Fix}
+		v := ErrorView{Message: p.What, Fix: p.Fix, Code: p.Code}
 		if p.Err != nil {
 			v.Detail = p.Err.Error()
 		}

@@ -257,7 +257,10 @@ func TestCheckConnectionExplainsEachStep(t *testing.T) {
 			t.Errorf("missing scope: %+v", c)
 		}
 	}
-	w.sb.Snapshot()
+	// Checking writes nothing at Fullscript: the browser-links check reads the sign-in's scopes.
+	if n := len(w.sb.Snapshot().Links); n != 0 {
+		t.Errorf("Check connection made %d Redirect links", n)
+	}
 	// Offline: explained, the rest skipped.
 	w.stopSandbox()
 	r, _ = w.svc.CheckConnection(ctx, "", "")

@@ -331,7 +331,11 @@ func (s *Sandbox) openRedirectSession(l dynamicLink) embedView {
 			if c.ClinicID != l.ClinicID || c.Archived {
 				continue
 			}
-			if (p.ID != "" && c.ID == p.ID) || (p.ID == "" && p.Email != "" && strings.EqualFold(c.Email, p.Email)) {
+			// A draft link finds its patient by email only (reference 6.2);
+			// the gateway by id, else by email.
+			byID := l.Kind == linkGateway && p.ID != "" && c.ID == p.ID
+			byEmail := (l.Kind == linkDraft || p.ID == "") && p.Email != "" && strings.EqualFold(c.Email, p.Email)
+			if byID || byEmail {
 				match = c
 				break
 			}

@@ -258,6 +258,14 @@ func TestRedirectPageStates(t *testing.T) {
 		t.Errorf("the gateway link by id with entrypoint labs:\n%s", page)
 	}
 
+	// A draft link finds its patient by email alone: an id beside another
+	// email is not a match (the gateway link is the one that takes ids).
+	draft := e.redirectURL(draftPath, ada.access, map[string]any{"treatment_plan": map[string]any{"practitioner_id": ada.userID},
+		"patient": map[string]any{"id": amos.ID, "email": "someone.else@example.com", "first_name": "Some", "last_name": "One"}})
+	if _, page := b.get(draft); strings.Contains(page, "Matched") || !strings.Contains(page, "New patient: Some One") {
+		t.Errorf("a draft link matched by id:\n%s", page)
+	}
+
 	// A link nobody issued, and one that expired.
 	if status, page := b.get(e.base + "/redirect/treatment_plan?link=forged"); status != 404 || !strings.Contains(page, "not valid") {
 		t.Errorf("forged link: %d", status)

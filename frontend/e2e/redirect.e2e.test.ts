@@ -94,8 +94,8 @@ describe("Fullscript where it will not frame the window", () => {
     before = stub.urls().length;
     await plan.click();
     const tab = await inTheBrowser(before);
-    // No iframe here, and no grant: a Redirect link, for this patient.
-    expect((await sandboxState()).links.at(-1)).toMatchObject({ kind: "draft", patient: { email: expect.stringContaining("amos.kline") } });
+    // No iframe here, and no grant: a Redirect link, for this patient, found by id.
+    expect((await sandboxState()).links.at(-1)).toMatchObject({ kind: "gateway", entrypoint: "catalog", patient: { id: expect.any(String) } });
     await page.getByText("Opened in your browser: Treatment plan for Amos Kline").waitFor();
     await page.screenshot({ path: path.join(screenshotDir, "redirect-opened.png") });
 
@@ -147,9 +147,10 @@ describe("Fullscript where it will not frame the window", () => {
     await page.screenshot({ path: path.join(screenshotDir, "redirect-refused-embed.png") });
 
     const before = stub.urls().length;
+    await refused.getByRole("checkbox", { name: /Always open Fullscript in the browser/ }).check();
     await refused.getByRole("button", { name: "Open in the browser instead" }).click();
     const tab = await inTheBrowser(before);
-    // Signed in already (the first test's sign-in): straight to Fullscript's catalog.
+    // Signed in already (the first test's sign-in, so this test runs after it): straight to Fullscript's catalog.
     await tab.getByRole("heading", { name: "Catalog" }).waitFor();
     expect((await sandboxState()).links.at(-1)).toMatchObject({ kind: "gateway", entrypoint: "catalog" });
     await tab.close();
