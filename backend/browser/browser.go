@@ -4,12 +4,14 @@
 package browser
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
+	"net/url"
 	"os/exec"
+	"regexp"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -31,16 +33,25 @@ func command() (string, []string) {
 	return "xdg-open", nil
 }
 
-// Open opens url in the default browser. The error says what the opener
-// said (never the URL: it may carry a one-time sign-in).
-func Open(url string) error {
-	if !strings.HasPrefix(url, "https://") && !strings.HasPrefix(url, "http://") {
+// Open opens raw, an http or https URL, in the default browser. It refuses
+// anything else, and any space, control or non-ASCII character (some
+// openers would split the URL into more arguments). The error says what the
+// opener said, with every address in it taken out: the URL may carry a
+// one-time sign-in.
+func Open(raw string) error {
+	for _, r := range raw {
+		if r <= ' ' || r >= 0x7f {
+			return errors.New("open a browser: the address has spaces, control or non-ASCII characters")
+		}
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return errors.New("open a browser: only http and https addresses are opened")
 	}
 	name, args := command()
-	var stderr bytes.Buffer
-	cmd := exec.Command(name, append(args, url)...)
-	cmd.Stderr = &stderr
+	stderr := &capped{max: 4 << 10}
+	cmd := exec.Command(name, append(args, u.String())...)
+	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("open a browser: %w", err)
 	}
@@ -48,23 +59,50 @@ func Open(url string) error {
 	go func() { done <- cmd.Wait() }()
 	select {
 	case err := <-done:
-		if err != nil {
-			msg := strings.TrimSpace(strings.ReplaceAll(stderr.String(), url, "[the address]"))
-			if msg != "" {
-				return fmt.Errorf("open a browser: %s: %w (%s)", name, err, firstLine(msg))
-			}
-			return fmt.Errorf("open a browser: %s: %w", name, err)
+		if err == nil {
+			return nil
 		}
-		return nil
+		if msg := redact(stderr.String()); msg != "" {
+			return fmt.Errorf("open a browser: %s: %w (%s)", name, err, msg)
+		}
+		return fmt.Errorf("open a browser: %s: %w", name, err)
 	case <-time.After(grace):
 		return nil // still running: the browser itself, in the foreground; reaped by the goroutine
 	}
 }
 
-func firstLine(s string) string {
-	line, _, _ := strings.Cut(s, "\n")
+// addresses are URLs as an opener may print them: as given, decoded or cut.
+var addresses = regexp.MustCompile(`[A-Za-z][A-Za-z0-9+.-]*://[^\s'"]*`)
+
+// redact is the opener's first line without any address in it.
+func redact(s string) string {
+	line, _, _ := strings.Cut(strings.TrimSpace(s), "\n")
+	line = addresses.ReplaceAllString(line, "[an address]")
 	if len(line) > 200 {
 		line = line[:200]
 	}
 	return line
+}
+
+// capped keeps the first max bytes written to it: a browser running in
+// the foreground may write for hours.
+type capped struct {
+	mu  sync.Mutex
+	max int
+	b   []byte
+}
+
+func (c *capped) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if room := c.max - len(c.b); room > 0 {
+		c.b = append(c.b, p[:min(room, len(p))]...)
+	}
+	return len(p), nil
+}
+
+func (c *capped) String() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return string(c.b)
 }

@@ -70,7 +70,8 @@ func (c Connection) authConfig(hc *http.Client, s *Service) auth.Config {
 }
 
 func (c Connection) api(hc *http.Client, s *Service) *fullscript.Client {
-	return &fullscript.Client{APIBase: c.Env.APIBase, HTTP: hc, UserAgent: "fullscript-companion/" + Version(), Logger: s.log.With("component", "fullscript")}
+	return &fullscript.Client{APIBase: c.Env.APIBase, HTTP: hc, UserAgent: "fullscript-companion/" + Version(), Logger: s.log.With("component", "fullscript"),
+		LinkHosts: c.Env.LinkHosts()}
 }
 
 // firstSet returns the first non-empty value.

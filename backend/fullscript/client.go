@@ -36,6 +36,11 @@ type Client struct {
 	HTTP      *http.Client // nil: a default with a 30 s timeout
 	UserAgent string       // empty: "fullscript-companion"
 	Logger    *slog.Logger // nil: no logging
+	// LinkHosts are the hosts a Redirect link may lead to: exact names, or
+	// "*.example.com" for any subdomain. Empty: the API base's host only.
+	// A link elsewhere is refused, so a hostile or broken reply cannot send
+	// the practitioner to a look-alike sign-in page.
+	LinkHosts []string
 }
 
 // NewClient is a Client for env with the defaults.

@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -102,14 +104,47 @@ func (c *Client) createLink(ctx context.Context, accessToken, op, path, practiti
 	if err != nil {
 		return DynamicLink{}, err
 	}
-	return decodeLink(op, reqID, raw, isLoopbackBase(c.APIBase))
+	return decodeLink(op, reqID, raw, c.linkHosts())
+}
+
+// linkHosts is LinkHosts, or the API base's own host.
+func (c *Client) linkHosts() linkPolicy {
+	p := linkPolicy{hosts: c.LinkHosts, allowHTTP: isLoopbackBase(c.APIBase)}
+	if len(p.hosts) == 0 {
+		if u, err := url.Parse(c.APIBase); err == nil && u.Hostname() != "" {
+			p.hosts = []string{u.Hostname()}
+		}
+	}
+	return p
+}
+
+// linkPolicy is what a redirect_url may be: on one of hosts, https (http
+// only for a loopback API: the local sandbox).
+type linkPolicy struct {
+	hosts     []string
+	allowHTTP bool
+}
+
+func (p linkPolicy) hostAllowed(host string) bool {
+	host = strings.ToLower(host)
+	for _, h := range p.hosts {
+		h = strings.ToLower(h)
+		if suffix, ok := strings.CutPrefix(h, "*."); ok {
+			if strings.HasSuffix(host, "."+suffix) {
+				return true
+			}
+		} else if host == h {
+			return true
+		}
+	}
+	return false
 }
 
 // decodeLink reads redirect_url wherever the reply puts it: at the top or
 // in an object (its envelope is unconfirmed), and checks it is a web
-// address a browser should be given. allowHTTP admits http on loopback
-// (the local sandbox); anything else must be https.
-func decodeLink(op, reqID string, raw []byte, allowHTTP bool) (DynamicLink, error) {
+// address a browser should be given (CheckLinkURL). It returns the URL as
+// re-serialised from its parse, never the raw text.
+func decodeLink(op, reqID string, raw []byte, policy linkPolicy) (DynamicLink, error) {
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &top); err != nil || top == nil {
 		return DynamicLink{}, malformed(op, reqID, errors.New("the reply is not a JSON object"))
@@ -125,14 +160,16 @@ func decodeLink(op, reqID string, raw []byte, allowHTTP bool) (DynamicLink, erro
 	if err := json.Unmarshal(mustJSON(obj), &w); err != nil {
 		return DynamicLink{}, malformed(op, reqID, fmt.Errorf("the link: %v", err))
 	}
-	if err := checkRedirectURL(w.RedirectURL, allowHTTP); err != nil {
+	clean, err := policy.check(w.RedirectURL)
+	if err != nil {
 		return DynamicLink{}, malformed(op, reqID, err)
 	}
-	return DynamicLink{ID: string(w.ID), RedirectURL: w.RedirectURL}, nil
+	return DynamicLink{ID: string(w.ID), RedirectURL: clean}, nil
 }
 
-// findLinkObject is the first object, breadth first to depth levels, with a
-// string redirect_url.
+// findLinkObject is the first object, breadth first to depth levels (keys
+// in order, so the same reply always gives the same link), with a string
+// redirect_url.
 func findLinkObject(top map[string]json.RawMessage, depth int) (map[string]json.RawMessage, bool) {
 	level := []map[string]json.RawMessage{top}
 	for ; depth > 0 && len(level) > 0; depth-- {
@@ -144,8 +181,8 @@ func findLinkObject(top map[string]json.RawMessage, depth int) (map[string]json.
 					return o, true
 				}
 			}
-			for _, v := range o {
-				if inner, ok := asObject(v); ok {
+			for _, k := range slices.Sorted(maps.Keys(o)) {
+				if inner, ok := asObject(o[k]); ok {
 					next = append(next, inner)
 				}
 			}
@@ -160,22 +197,32 @@ func mustJSON(v any) []byte {
 	return b
 }
 
-// checkRedirectURL refuses what must not reach the system browser: a
-// relative or odd-scheme address (javascript:, file:, another app's
-// scheme) or plain http off loopback. Its error never quotes the URL.
-func checkRedirectURL(raw string, allowHTTP bool) error {
+// check refuses what must not reach the system browser: a relative or
+// odd-scheme address (javascript:, file:, another app's scheme), plain http
+// off loopback, a host that is not Fullscript's, user info, and spaces,
+// control or non-ASCII characters (which some openers split into more
+// arguments). It returns the URL as parsed and written back. Its error
+// never quotes the URL.
+func (p linkPolicy) check(raw string) (string, error) {
+	for _, r := range raw {
+		if r <= ' ' || r >= 0x7f {
+			return "", errors.New("redirect_url has spaces, control or non-ASCII characters")
+		}
+	}
 	u, err := url.Parse(raw)
 	switch {
 	case err != nil || !u.IsAbs() || u.Host == "":
-		return errors.New("redirect_url is not an absolute web address")
-	case u.Scheme == "https":
-		return nil
-	case u.Scheme == "http" && allowHTTP && isLoopbackHost(u.Hostname()):
-		return nil
-	case u.Scheme == "http":
-		return errors.New("redirect_url is plain http; only https is opened")
+		return "", errors.New("redirect_url is not an absolute web address")
+	case u.User != nil:
+		return "", errors.New("redirect_url carries user info")
+	case u.Scheme == "http" && !(p.allowHTTP && isLoopbackHost(u.Hostname())):
+		return "", errors.New("redirect_url is plain http; only https is opened")
+	case u.Scheme != "https" && u.Scheme != "http":
+		return "", fmt.Errorf("redirect_url has the scheme %q; only https is opened", u.Scheme)
+	case !p.hostAllowed(u.Hostname()):
+		return "", fmt.Errorf("redirect_url leads to %q, which is not one of this environment's Fullscript hosts (%s)", u.Hostname(), strings.Join(p.hosts, ", "))
 	}
-	return fmt.Errorf("redirect_url has the scheme %q; only https is opened", u.Scheme)
+	return u.String(), nil
 }
 
 // isLoopbackBase: the API itself is on this machine (the local sandbox).

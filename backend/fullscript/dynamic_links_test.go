@@ -3,6 +3,7 @@ package fullscript
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -127,6 +128,13 @@ func TestDynamicLinkReplyShapes(t *testing.T) {
 		{"nested in dynamic_link", `{"dynamic_link":{"id":"l-1","redirect_url":"` + secretish + `"}}`, secretish},
 		{"at the top", `{"id":"l-1","redirect_url":"` + secretish + `"}`, secretish},
 		{"deeper, numeric id", `{"data":{"attributes":{"id":7,"redirect_url":"` + secretish + `"}}}`, secretish},
+		{"two at one depth: the first key's, every time", `{"b":{"redirect_url":"https://b.fullscript.com/o/abc123"},"a":{"redirect_url":"` + secretish + `"}}`, secretish},
+		{"an upper-case scheme, written back", `{"redirect_url":"HTTPS://us.fullscript.com/o/abc123?token=one-time"}`, secretish},
+		{"another Fullscript host", `{"redirect_url":"https://app.fullscript.com/o/abc123"}`, "https://app.fullscript.com/o/abc123"},
+		{"a look-alike host", `{"redirect_url":"https://us.fullscript.com.evil.example/o/abc123"}`, ""},
+		{"user info before another host", `{"redirect_url":"https://us.fullscript.com@evil.example/o/abc123"}`, ""},
+		{"a space (an opener could split it)", `{"redirect_url":"https://us.fullscript.com/o/abc123 --new-window"}`, ""},
+		{"non-ASCII", `{"redirect_url":"https://us.fullscript.com/o/abc123 x"}`, ""},
 		{"missing", `{"dynamic_link":{"id":"l-1"}}`, ""},
 		{"empty", `{"redirect_url":""}`, ""},
 		{"not a string", `{"redirect_url":{"href":"` + secretish + `"}}`, ""},
@@ -139,6 +147,7 @@ func TestDynamicLinkReplyShapes(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newTestEnv(t)
+			e.client.LinkHosts = Environment{EmbedDomain: "https://us.fullscript.com", APIBase: "https://api-us.fullscript.com/api"}.LinkHosts()
 			ada := e.signIn("")
 			e.fault(sandbox.Fault{Path: "/api/clinic/dynamic_links/treatment_plans", Kind: "status", Status: 201, Body: tt.body, Count: 1})
 			link, err := e.client.NewTreatmentPlanLink(ctxT(t), ada.access, ada.userID)
@@ -166,4 +175,23 @@ func firstPatient(t *testing.T, e *testEnv, access, query string) Patient {
 		t.Fatalf("search %q: %v", query, err)
 	}
 	return pg.Patients[0]
+}
+
+func TestLinkHosts(t *testing.T) {
+	us, _ := KnownEnvironment(EnvUS)
+	if got := us.LinkHosts(); !slices.Equal(got, []string{"us.fullscript.com", "*.fullscript.com", "api-us.fullscript.com"}) {
+		t.Errorf("us: %q", got)
+	}
+	local := Environment{EmbedDomain: "http://127.0.0.1:8787", APIBase: "http://127.0.0.1:8787/api"}
+	if got := local.LinkHosts(); !slices.Equal(got, []string{"127.0.0.1"}) {
+		t.Errorf("local: %q", got)
+	}
+	// With no hosts given, a client takes its API's host only.
+	c := &Client{APIBase: "https://api.clinic-proxy.example/api"}
+	if _, err := c.linkHosts().check("https://other.example/x"); err == nil {
+		t.Error("a link off the API's host passed")
+	}
+	if got, err := c.linkHosts().check("https://api.clinic-proxy.example/x"); err != nil || got != "https://api.clinic-proxy.example/x" {
+		t.Errorf("the API's own host: %q %v", got, err)
+	}
 }

@@ -210,3 +210,30 @@ func redactUserinfo(u *url.URL) string {
 	c.User = nil
 	return c.String()
 }
+
+// LinkHosts are the hosts a Redirect link of this environment may lead to
+// (Client.LinkHosts): its own hosts, and any other host of Fullscript's
+// domain one of them is on (the web app may serve links from a host the
+// API does not name).
+func (e Environment) LinkHosts() []string {
+	var hosts []string
+	add := func(h string) {
+		if h != "" && !slices.Contains(hosts, h) {
+			hosts = append(hosts, h)
+		}
+	}
+	for _, raw := range []string{e.EmbedDomain, e.APIBase, e.AuthorizeURL} {
+		u, err := url.Parse(raw)
+		if err != nil || u.Hostname() == "" {
+			continue
+		}
+		h := strings.ToLower(u.Hostname())
+		add(h)
+		for _, domain := range []string{"fullscript.com", "fullscript.io"} {
+			if h == domain || strings.HasSuffix(h, "."+domain) {
+				add("*." + domain)
+			}
+		}
+	}
+	return hosts
+}

@@ -189,7 +189,17 @@ func (c *Client) TreatmentPlan(ctx context.Context, accessToken, id string) (Tre
 	if w.ID == "" {
 		return TreatmentPlan{}, malformed(op, reqID, errors.New("the plan has no id"))
 	}
-	return w.plan(), nil
+	p := w.plan()
+	if p.InvitationURL != "" {
+		// It goes to the clipboard, for the patient: a web address of
+		// Fullscript's, as a Redirect link must be, or none.
+		if clean, err := c.linkHosts().check(p.InvitationURL); err == nil {
+			p.InvitationURL = clean
+		} else {
+			p.InvitationURL = ""
+		}
+	}
+	return p, nil
 }
 
 // ListPractitioners is GET /clinic/practitioners, one page: who a staff

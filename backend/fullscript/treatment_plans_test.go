@@ -86,3 +86,22 @@ func TestTreatmentPlansAgainstTheSandbox(t *testing.T) {
 		}
 	}
 }
+
+func TestTreatmentPlanInvitationIsAWebAddressOfFullscript(t *testing.T) {
+	tests := []struct{ url, want string }{
+		{"https://us.fullscript.com/welcome/abc", "https://us.fullscript.com/welcome/abc"},
+		{"javascript:alert(1)", ""},
+		{"https://fullscript.example.net/welcome/abc", ""},
+	}
+	for _, tt := range tests {
+		e := newTestEnv(t)
+		e.client.LinkHosts = []string{"*.fullscript.com"}
+		ada := e.signIn("")
+		e.fault(sandbox.Fault{Path: "/api/clinic/treatment_plans/tp-1", Kind: "status", Status: 200, Count: 1,
+			Body: `{"treatment_plan":{"id":"tp-1","state":"active","invitation_url":"` + tt.url + `"}}`})
+		p, err := e.client.TreatmentPlan(ctxT(t), ada.access, "tp-1")
+		if err != nil || p.InvitationURL != tt.want {
+			t.Errorf("%s: got %q (%v), want %q", tt.url, p.InvitationURL, err, tt.want)
+		}
+	}
+}
