@@ -82,14 +82,18 @@ func (s *Service) checkEmbedFrame(ctx context.Context, conn Connection, origin s
 	client := &http.Client{Timeout: 8 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	res, err := s.probe(ctx, client, page)
 	c := frameCheck{at: s.now()}
-	switch {
-	case err != nil:
+	if err != nil {
 		c.status, c.detail = frameUnknown, "Fullscript's Embed host "+conn.Env.EmbedDomain+" could not be asked"
 		return c // not kept: ask again next time
-	case strings.Contains(res.Header.Get("Content-Security-Policy"), "frame-ancestors 'none'"):
-		c.status, c.detail = frameRefused, fmt.Sprintf("Fullscript refuses to show its screens in a window at %s (HTTP %d)", origin, res.StatusCode)
+	}
+	switch c.status = frameVerdict(res.StatusCode, res.Header.Values("Content-Security-Policy"), origin); c.status {
+	case frameRefused:
+		c.detail = fmt.Sprintf("Fullscript refuses to show its screens in a window at %s (HTTP %d)", origin, res.StatusCode)
+	case frameAllowed:
+		c.detail = "Fullscript shows its screens in a window at " + origin
 	default:
-		c.status, c.detail = frameAllowed, "Fullscript shows its screens in a window at "+origin
+		c.detail = fmt.Sprintf("Fullscript's Embed host answered HTTP %d without saying who may frame it", res.StatusCode)
+		return c // not kept
 	}
 	s.mu.Lock()
 	if s.frameChecks == nil {
@@ -200,4 +204,63 @@ func environmentLabel(env string) string {
 		return "Fullscript's Canadian sandbox"
 	}
 	return "the " + env + " environment"
+}
+
+// frameVerdict reads an Embed page's answer as a browser would for a frame
+// at origin: the frame-ancestors directives of its Content-Security-Policy
+// (every policy must allow it). No directive: a page that loaded (2xx) may
+// be framed by anyone (reference 5.11, "no CSP header: embeds"); an error
+// page says nothing.
+func frameVerdict(status int, policies []string, origin string) string {
+	var lists [][]string
+	for _, header := range policies {
+		for _, policy := range strings.Split(header, ",") {
+			for _, directive := range strings.Split(policy, ";") {
+				fields := strings.Fields(directive)
+				if len(fields) > 0 && strings.EqualFold(fields[0], "frame-ancestors") {
+					lists = append(lists, fields[1:])
+				}
+			}
+		}
+	}
+	if len(lists) == 0 {
+		if status >= 200 && status < 300 {
+			return frameAllowed
+		}
+		return frameUnknown
+	}
+	for _, sources := range lists {
+		if !slices.ContainsFunc(sources, func(src string) bool { return sourceMatches(src, origin) }) {
+			return frameRefused
+		}
+	}
+	return frameAllowed
+}
+
+// sourceMatches is one CSP source expression against an origin. '*' covers
+// network schemes only: it does not let wails://wails frame a page (5.11).
+func sourceMatches(src, origin string) bool {
+	src, origin = strings.ToLower(strings.TrimSuffix(src, "/")), strings.ToLower(origin)
+	scheme, host, _ := strings.Cut(origin, "://")
+	switch {
+	case src == "'none'" || strings.HasPrefix(src, "'"):
+		return false // 'none', 'self' (the Embed host itself), nonces: never this window
+	case src == "*":
+		return scheme == "http" || scheme == "https"
+	case strings.HasSuffix(src, ":") && !strings.Contains(src, "/"):
+		return strings.TrimSuffix(src, ":") == scheme
+	case src == origin:
+		return true
+	}
+	srcScheme, srcHost, hasScheme := strings.Cut(src, "://")
+	if !hasScheme {
+		srcHost, srcScheme = src, scheme
+	}
+	if srcScheme != scheme {
+		return false
+	}
+	if suffix, ok := strings.CutPrefix(srcHost, "*."); ok {
+		return strings.HasSuffix(host, "."+suffix)
+	}
+	return srcHost == host
 }
