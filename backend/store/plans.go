@@ -8,6 +8,10 @@ import (
 	"time"
 )
 
+// MaxSavedPlans is how many patients' plans an account keeps for offline;
+// saving one more drops the least recently fetched.
+const MaxSavedPlans = 50
+
 // PatientPlans is what the app last fetched of a patient's treatment plans:
 // Data is the caller's JSON, in the clear in memory, sealed in the file.
 type PatientPlans struct {
@@ -52,6 +56,12 @@ func (s *Store) SavePatientPlans(ctx context.Context, p PatientPlans) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO patient_plans (account_id, patient_id, fetched_at, data_sealed) VALUES (?, ?, ?, ?)
 			ON CONFLICT (account_id, patient_id) DO UPDATE SET fetched_at = excluded.fetched_at, data_sealed = excluded.data_sealed`,
 			p.AccountID, p.PatientID, formatTime(p.FetchedAt), sealed)
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `DELETE FROM patient_plans WHERE account_id = ? AND patient_id NOT IN (
+			SELECT patient_id FROM patient_plans WHERE account_id = ? ORDER BY fetched_at DESC, patient_id DESC LIMIT ?)`,
+			p.AccountID, p.AccountID, MaxSavedPlans)
 		return err
 	})
 	if err != nil {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 )
@@ -48,5 +49,37 @@ func TestSavePatientPlans(t *testing.T) {
 	// A refused save keeps the copy there was.
 	if got, _, _ := f.s.SavedPatientPlans(ctx, a.ID, "pat-1"); string(got.Data) != `[{"id":"tp-2"},{"id":"tp-1"}]` {
 		t.Errorf("after refused saves: %s", got.Data)
+	}
+}
+
+func TestSavedPlansAreCapped(t *testing.T) {
+	t.Parallel()
+	f := openFixture(t)
+	ctx := ctxT(t)
+	a := f.signIn(t, acct("us", "c1", "u1", "North", "Ann"), toks("a1", "r1"))
+	b := f.signIn(t, acct("us", "c2", "u2", "South", "Bob"), toks("a2", "r2"))
+	at := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := range MaxSavedPlans + 2 {
+		if err := f.s.SavePatientPlans(ctx, PatientPlans{AccountID: a.ID, PatientID: fmt.Sprintf("pat-%02d", i), FetchedAt: at.Add(time.Duration(i) * time.Minute), Data: []byte(`[]`)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := f.s.SavePatientPlans(ctx, PatientPlans{AccountID: b.ID, PatientID: "pat-00", FetchedAt: at, Data: []byte(`[]`)}); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := f.s.db.QueryRow(`SELECT count(*) FROM patient_plans WHERE account_id = ?`, a.ID).Scan(&n); err != nil || n != MaxSavedPlans {
+		t.Errorf("%d kept (%v), want %d", n, err, MaxSavedPlans)
+	}
+	for _, gone := range []string{"pat-00", "pat-01"} {
+		if _, found, _ := f.s.SavedPatientPlans(ctx, a.ID, gone); found {
+			t.Errorf("%s, among the oldest, is still kept", gone)
+		}
+	}
+	if _, found, _ := f.s.SavedPatientPlans(ctx, a.ID, fmt.Sprintf("pat-%02d", MaxSavedPlans+1)); !found {
+		t.Error("the newest is gone")
+	}
+	if _, found, _ := f.s.SavedPatientPlans(ctx, b.ID, "pat-00"); !found {
+		t.Error("another account's copy was dropped")
 	}
 }
