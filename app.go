@@ -25,8 +25,9 @@ type App struct {
 	launch       *companion.LaunchIntent // from the command line, handed out once
 
 	// stopBackground ends the background work startup began; shutdown
-	// waits for it before closing the vault.
+	// waits for it before closing the vault. bg is its context.
 	stopBackground context.CancelFunc
+	bg             context.Context
 	background     sync.WaitGroup
 }
 
@@ -45,6 +46,9 @@ func (a *App) startup(ctx context.Context) {
 	_ = a.svc.Start(ctx)
 	bg, stop := context.WithCancel(ctx)
 	a.stopBackground = stop
+	a.mu.Lock()
+	a.bg = bg
+	a.mu.Unlock()
 	a.background.Go(func() { a.sendPendingSignOuts(bg) })
 }
 
@@ -210,7 +214,33 @@ func (a *App) CopyBrowserLink(req companion.BrowserRequest) (companion.BrowserOp
 	if err := runtime.ClipboardSetText(a.ctx, url); err != nil {
 		return companion.BrowserOpened{}, &companion.Problem{What: "The link could not be put on the clipboard.", Fix: "Try again.", Err: err}
 	}
+	a.clearClipboardLater(url)
 	return opened, nil
+}
+
+// linkOnClipboard is how long a copied Redirect link stays on the
+// clipboard: it may sign its holder in, and clipboard managers keep what
+// they see.
+const linkOnClipboard = time.Minute
+
+// clearClipboardLater empties the clipboard after linkOnClipboard, if it
+// still holds text (and nothing the person copied since).
+func (a *App) clearClipboardLater(text string) {
+	a.mu.Lock()
+	bg := a.bg
+	a.mu.Unlock()
+	if bg == nil {
+		return
+	}
+	a.background.Go(func() {
+		select {
+		case <-bg.Done():
+		case <-time.After(linkOnClipboard):
+			if now, err := runtime.ClipboardGetText(a.ctx); err == nil && now == text {
+				_ = runtime.ClipboardSetText(a.ctx, "")
+			}
+		}
+	})
 }
 
 // Practitioners lists whom a staff account can write plans for.

@@ -47,6 +47,11 @@ describe("toAppError", () => {
       { message: "The app cannot open its data folder.", fix: "Move the file.", detail: "is a file" },
     ],
     ["a Wails string", "error parsing arguments: bad", { ...fault, detail: "error parsing arguments: bad" }],
+    [
+      "a view with a code",
+      { message: "Your browser did not open.", fix: "Set one.", detail: "exit 3", code: "browser_not_opened" },
+      { message: "Your browser did not open.", fix: "Set one.", detail: "exit 3", code: "browser_not_opened" },
+    ],
     ["an Error", new Error("boom"), { ...fault, detail: "boom" }],
     ["an empty string", "", { ...fault, detail: "" }],
     ["an object of another shape", { code: 1 }, { ...fault, detail: "" }],

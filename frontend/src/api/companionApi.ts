@@ -211,6 +211,8 @@ export interface AppError {
   message: string;
   fix: string;
   detail: string;
+  /** Names a problem the window has its own way out of (e.g. "browser_not_opened"). */
+  code?: string;
 }
 
 const appFault = {
@@ -230,7 +232,12 @@ function isErrorView(err: unknown): err is AppError {
  * argument, say), and code on this side can throw an Error.
  */
 export function toAppError(err: unknown): AppError {
-  if (isErrorView(err)) return { message: err.message, fix: err.fix, detail: err.detail };
+  if (isErrorView(err)) {
+    const code = (err as { code?: unknown }).code;
+    return typeof code === "string" && code !== ""
+      ? { message: err.message, fix: err.fix, detail: err.detail, code }
+      : { message: err.message, fix: err.fix, detail: err.detail };
+  }
   if (err instanceof Error) return { ...appFault, detail: err.message };
   if (typeof err === "string" && err !== "") return { ...appFault, detail: err };
   return { ...appFault, detail: "" };

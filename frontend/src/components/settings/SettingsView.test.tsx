@@ -162,7 +162,7 @@ describe("SettingsView", () => {
     const mode = (await screen.findByLabelText(/How Fullscript opens \(Built-in sandbox\)/)) as HTMLSelectElement;
     expect(mode.value).toBe("window");
     await user.selectOptions(mode, "browser");
-    expect(screen.getByText(/Always in your web browser/)).toBeTruthy();
+    expect(screen.getByText(/Always in your web browser; Fullscript asks you to sign in there/)).toBeTruthy();
     // Another environment has its own.
     await user.selectOptions(screen.getByLabelText("Environment for new sign-ins"), "us");
     expect((screen.getByLabelText(/How Fullscript opens/) as HTMLSelectElement).value).toBe("automatic");

@@ -78,7 +78,7 @@ const openModes: readonly { value: string; label: string; hint: string }[] = [
     hint: "In this window where Fullscript allows it (the app checks), else in your browser.",
   },
   { value: "window", label: "In this window", hint: "Always inside the app. If Fullscript refuses, the screen stays blank." },
-  { value: "browser", label: "In the browser", hint: "Always in your web browser, signed in there as the same person." },
+  { value: "browser", label: "In the browser", hint: "Always in your web browser; Fullscript asks you to sign in there if you are not." },
 ];
 
 function orderedNames(data: SettingsData): string[] {

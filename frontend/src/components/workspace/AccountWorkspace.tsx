@@ -1,6 +1,6 @@
 import { useCompanionApi } from "../../api/CompanionApiContext";
 import { useCallback, useEffect, useRef, useState, type KeyboardEvent } from "react";
-import type { Account, Feature, LaunchIntent, OpensIn, Patient } from "../../api/companionApi";
+import { toAppError, type Account, type AppError, type Feature, type LaunchIntent, type OpensIn, type Patient } from "../../api/companionApi";
 import "../../styles/workspace.css";
 import { BrowserPanel } from "./BrowserPanel";
 import { EmbedPlaceholder } from "./EmbedPlaceholder";
@@ -53,16 +53,41 @@ function AccountWorkspaceFor({ account, online, launch, onLaunchHandled, onOpenD
   const handledLaunch = useRef<LaunchIntent | null>(null);
   const { choice, remember } = useOpenChoice(account.id, account.environment, online);
   const { state: browserState, open: openBrowser, copy: copyLink, clear: clearBrowser } = useBrowserOpening();
+  const isStaff = account.role === "staff";
+  // A staff member's practitioner, as on screen: every link is made for this one.
+  const [prescriber, setPrescriber] = useState<string | null>(isStaff ? null : "");
+  const [prescriberError, setPrescriberError] = useState<AppError | null>(null);
 
+  useEffect(() => {
+    if (!isStaff) return;
+    let live = true;
+    api.prescriber(account.id).then(
+      (id) => live && setPrescriber((cur) => cur ?? id),
+      () => live && setPrescriber((cur) => cur ?? ""),
+    );
+    return () => {
+      live = false;
+    };
+  }, [api, account.id, isStaff]);
+
+  const choosePrescriber = (id: string) => {
+    setPrescriber(id);
+    setPrescriberError(null);
+    api.setPrescriber(account.id, id).catch((err: unknown) => setPrescriberError(toAppError(err)));
+  };
+
+  const opening = browserState?.status === "opening";
   const open = useCallback(
     (feature: Feature, chosen: Patient | null, where: OpensIn) => {
+      // A link is on its way: a second click would open a second tab.
+      if (where === "browser" && opening) return;
       seq.current += 1;
       // Only the treatment plan is for a patient; Catalog and Labs open clinic-wide.
       const forPatient = feature === "treatment-plan" ? chosen : null;
       setOpened({ where, feature, patient: forPatient, seq: seq.current });
-      if (where === "browser") openBrowser({ accountId: account.id, feature, patient: forPatient, practitionerId: "" });
+      if (where === "browser") openBrowser({ accountId: account.id, feature, patient: forPatient, practitionerId: prescriber ?? "" });
     },
-    [account.id, openBrowser],
+    [account.id, openBrowser, opening, prescriber],
   );
 
   useEffect(() => {
@@ -116,7 +141,8 @@ function AccountWorkspaceFor({ account, online, launch, onLaunchHandled, onOpenD
       />
     );
   } else if (opened?.where === "browser" && browserState) {
-    const request = browserState.request;
+    // Again with the practitioner on screen now (a staff member may have just chosen one).
+    const request = { ...browserState.request, practitionerId: prescriber ?? "" };
     area = (
       <BrowserPanel
         state={browserState}
@@ -142,11 +168,14 @@ function AccountWorkspaceFor({ account, online, launch, onLaunchHandled, onOpenD
   return (
     <div className="account-workspace" onKeyDown={onKeyDown}>
       <PatientPicker account={account} online={online} patient={patient} onChange={setPatient} />
-      {account.role === "staff" && choice?.opens === "browser" && <PrescriberPicker accountId={account.id} online={online} />}
+      {isStaff && (choice?.opens === "browser" || opened?.where === "browser") && (
+        <PrescriberPicker accountId={account.id} online={online} value={prescriber} onChange={choosePrescriber} saveError={prescriberError} />
+      )}
       <FeatureButtons
         online={online}
         active={opened?.feature ?? null}
         choice={choice}
+        busy={opening}
         onOpen={(f) => choice && open(f, patient, choice.opens)}
       />
       <div className="account-workspace__embed">{area}</div>

@@ -106,7 +106,12 @@ describe("Fullscript in the browser", () => {
   it("a browser that did not open: why, Try again, and the link to copy instead", async () => {
     const openInBrowser = vi
       .fn<CompanionApi["openInBrowser"]>()
-      .mockRejectedValueOnce({ message: "Your browser did not open, so Fullscript's Treatment plan screen is not showing.", fix: "Make sure a default web browser is set for your account, then try again.", detail: "xdg-open: exit status 3" })
+      .mockRejectedValueOnce({
+        message: "Your browser did not open, so Fullscript's Treatment plan screen is not showing.",
+        fix: "Make sure a default web browser is set for your account, then try again.",
+        detail: "xdg-open: exit status 3",
+        code: "browser_not_opened",
+      })
       .mockImplementation((req) => Promise.resolve(openedFor(req)));
     const { api } = setup({ openInBrowser });
     await userEvent.click(await button(/^Treatment plan/));
@@ -134,13 +139,17 @@ describe("Fullscript in the browser", () => {
     const alert = await screen.findByRole("alert");
     expect(alert.textContent).toContain("lacks the clinic:write permission");
     expect(alert.querySelector("details")?.textContent).toContain("403");
+    // Copying a link cannot help here: it would fail the same way.
+    expect(within(alert).queryByRole("button", { name: "Copy the link instead" })).toBeNull();
   });
 
-  it("staff choose whom they prescribe for; it is remembered", async () => {
+  it("staff choose whom they prescribe for; the link is for the one on screen, even before it is saved", async () => {
+    const saving = deferred<void>();
     const { api } = setup(
       {
         practitioners: vi.fn(() => Promise.resolve([{ id: "u-ada", name: "Dr. Ada Moss" }, { id: "u-ben", name: "Dr. Ben Okafor" }])),
         prescriber: vi.fn(() => Promise.resolve("u-ada")),
+        setPrescriber: vi.fn(() => saving.promise),
       },
       { role: "staff" },
     );
@@ -148,12 +157,39 @@ describe("Fullscript in the browser", () => {
     await waitFor(() => expect(picker.value).toBe("u-ada"));
     await userEvent.selectOptions(picker, "u-ben");
     expect(api.setPrescriber).toHaveBeenCalledWith("acc-1", "u-ben");
+    // Still saving: the link goes for Ben anyway.
+    await userEvent.click(await button(/^Treatment plan/));
+    expect(api.openInBrowser).toHaveBeenLastCalledWith(expect.objectContaining({ practitionerId: "u-ben" }));
+    saving.resolve();
   });
 
-  it("no practitioner picker for a practitioner, nor when Fullscript opens in the window", async () => {
+  const staffInTheWindow = { howFullscriptOpens: vi.fn(() => Promise.resolve({ setting: "window", opens: "window", reason: "Settings say so." } as OpenChoice)) };
+
+  it("no practitioner picker for a practitioner, nor for staff while Fullscript opens in the window", async () => {
     setup();
     await button(/^Treatment plan/);
     expect(screen.queryByLabelText("Prescribing for")).toBeNull();
+  });
+
+  it("staff: the picker shows once something opens in the browser, whatever the buttons say", async () => {
+    const { api } = setup(
+      { ...staffInTheWindow, practitioners: vi.fn(() => Promise.resolve([{ id: "u-ben", name: "Dr. Ben Okafor" }])) },
+      { role: "staff", launch: { account: "acc-1", patientId: "", patientEmail: "", feature: "labs", in: "browser" } },
+    );
+    await waitFor(() => expect(api.openInBrowser).toHaveBeenCalledTimes(1));
+    expect(await screen.findByLabelText("Prescribing for")).toBeTruthy();
+  });
+
+  it("a click while a link is on its way opens nothing more", async () => {
+    const slow = deferred<BrowserOpened>();
+    const { api } = setup({ openInBrowser: vi.fn(() => slow.promise) });
+    const plan = await button(/^Treatment plan/);
+    await userEvent.click(plan);
+    expect(plan.disabled).toBe(true);
+    await userEvent.click(plan);
+    expect(api.openInBrowser).toHaveBeenCalledTimes(1);
+    slow.resolve(openedFor({ accountId: "acc-1", feature: "treatment-plan", patient: null, practitionerId: "" }));
+    await waitFor(() => expect(plan.disabled).toBe(false));
   });
 
   it("a launch that asks for the browser opens there, whatever Automatic says", async () => {

@@ -42,15 +42,18 @@ export function BrowserPanel({ state, onOpenAgain, onCopy, onClose, children }: 
           <p className="browser-panel__hint">
             {state.status === "opened"
               ? "Finish in Fullscript in your browser. Each link is made when you click, so Open again gives a new one."
-              : "Paste it into your browser soon: Fullscript’s links do not keep."}
+              : "Paste it into your browser within a minute (then the app clears it), and do not share it: it may sign its holder in."}
           </p>
         </div>
       )}
       {state.status === "failed" && (
         <ProblemNote error={state.error} onRetry={onOpenAgain}>
-          <button type="button" className="button button--secondary" onClick={onCopy}>
-            Copy the link instead
-          </button>
+          {/* Only when the link was made and the browser would not take it: copying cannot help otherwise. */}
+          {state.error.code === "browser_not_opened" && (
+            <button type="button" className="button button--secondary" onClick={onCopy}>
+              Copy the link instead
+            </button>
+          )}
         </ProblemNote>
       )}
       <div className="browser-panel__actions">

@@ -17,14 +17,16 @@ interface FeatureButtonsProps {
   active: Feature | null;
   /** Where they open; null while the app is still finding out. */
   choice: OpenChoice | null;
+  /** Something is opening in the browser: wait for it. */
+  busy?: boolean;
   onOpen: (feature: Feature) => void;
 }
 
 /** What to open in Fullscript, and where each opens; offline they say why they cannot. */
-export function FeatureButtons({ online, active, choice, onOpen }: FeatureButtonsProps) {
+export function FeatureButtons({ online, active, choice, busy = false, onOpen }: FeatureButtonsProps) {
   const reasonId = useId();
   const whereId = useId();
-  const ready = online && choice !== null;
+  const ready = online && choice !== null && !busy;
   return (
     <div className="feature-buttons">
       <div className="feature-buttons__row" role="group" aria-label="Open in Fullscript">

@@ -372,37 +372,38 @@ describe("FullscriptPanel", () => {
       return { api, lib, onOpenInBrowser };
     }
 
-    it("Fullscript refused the frame: it offers the browser, and to remember that", async () => {
+    it("Fullscript refused the frame: it offers the browser, this once", async () => {
       const { api, lib, onOpenInBrowser } = silent("refused");
       const f = await mounted(lib.features);
       fireEvent.load(f.frame()!);
       const alert = await screen.findByRole("alert");
       expect(alert.textContent).toContain("Fullscript does not show its screens inside this app (US)");
       expect(api.embedFrameCheck).toHaveBeenCalledWith("acc-1");
+      // Not ticked: one click must not undo an explicit "In this window".
       const always = within(alert).getByRole("checkbox", { name: /Always open Fullscript in the browser for this environment \(US\)/ }) as HTMLInputElement;
-      expect(always.checked).toBe(true);
+      expect(always.checked).toBe(false);
       await userEvent.click(within(alert).getByRole("button", { name: "Open in the browser instead" }));
-      expect(onOpenInBrowser).toHaveBeenCalledWith(true);
+      expect(onOpenInBrowser).toHaveBeenCalledWith(false);
       expect(f.unmount).toHaveBeenCalledTimes(1);
     });
 
-    it("unticked, it opens in the browser this once", async () => {
+    it("ticked, it remembers the browser for the environment", async () => {
       const { lib, onOpenInBrowser } = silent("refused");
       fireEvent.load((await mounted(lib.features)).frame()!);
       const alert = await screen.findByRole("alert");
       await userEvent.click(within(alert).getByRole("checkbox"));
       await userEvent.click(within(alert).getByRole("button", { name: "Open in the browser instead" }));
-      expect(onOpenInBrowser).toHaveBeenCalledWith(false);
+      expect(onOpenInBrowser).toHaveBeenCalledWith(true);
     });
 
-    it("not known: the browser is offered, not remembered", async () => {
+    it("not known: a quiet offer of the browser, no alarm", async () => {
       const { lib, onOpenInBrowser } = silent("unknown");
       fireEvent.load((await mounted(lib.features)).frame()!);
-      const alert = await screen.findByRole("alert");
-      expect(alert.textContent).toContain("Fullscript has not answered");
-      expect(within(alert).queryByRole("checkbox")).toBeNull();
-      await userEvent.click(within(alert).getByRole("button", { name: "Open in the browser instead" }));
+      const note = await screen.findByText(/Screen blank\? The app could not check/);
+      expect(screen.queryByRole("alert")).toBeNull();
+      await userEvent.click(screen.getByRole("button", { name: "Open in the browser instead" }));
       expect(onOpenInBrowser).toHaveBeenCalledWith(false);
+      expect(note).toBeTruthy();
     });
 
     it("Fullscript allows the frame: nothing to say", async () => {

@@ -49,7 +49,8 @@ export function FullscriptPanel({
   const mountId = `fullscript-${useId().replace(/[^A-Za-z0-9_-]/g, "")}`;
   const { state, notice, heard, mounted, retry, stop } = useFullscriptSession({ account, feature, patient, mountId, loadFullscript });
   const frame = useSilentEmbed(account.id, mounted && state.status !== "failed" && !heard, silenceMs);
-  const [always, setAlways] = useState(true);
+  // Not ticked: an explicit "In this window" in Settings is not undone by one click.
+  const [always, setAlways] = useState(false);
   const shown = displayPatient ?? patient;
   const title = shown ? `${featureTitles[feature]} for ${patientLabel(shown)}` : featureTitles[feature];
 
@@ -81,28 +82,29 @@ export function FullscriptPanel({
         </p>
       )}
       {onOpenInBrowser && (frame === "refused" || frame === "unknown") && (
-        <div className="fullscript-panel__notice fullscript-panel__notice--warning fullscript-panel__refused" role="alert">
+        <div
+          className={`fullscript-panel__notice fullscript-panel__refused ${frame === "refused" ? "fullscript-panel__notice--warning" : ""}`}
+          role={frame === "refused" ? "alert" : "status"}
+        >
           <p className="fullscript-panel__refused-text">
             {frame === "refused"
               ? `Fullscript does not show its screens inside this app (${environmentLabel(account.environment)}): this one stays blank.`
-              : "Fullscript has not answered. If the screen stays blank, open it in your browser."}
+              : "Screen blank? The app could not check whether Fullscript shows it here; your browser always can."}
           </p>
           <button
             type="button"
             className="button button--primary button--small"
             onClick={() => {
               stop();
-              onOpenInBrowser(frame === "refused" && always);
+              onOpenInBrowser(always);
             }}
           >
             Open in the browser instead
           </button>
-          {frame === "refused" && (
-            <label className="fullscript-panel__always">
-              <input type="checkbox" checked={always} onChange={(e) => setAlways(e.target.checked)} /> Always open Fullscript in the
-              browser for this environment ({environmentLabel(account.environment)})
-            </label>
-          )}
+          <label className="fullscript-panel__always">
+            <input type="checkbox" checked={always} onChange={(e) => setAlways(e.target.checked)} /> Always open Fullscript in the browser
+            for this environment ({environmentLabel(account.environment)})
+          </label>
         </div>
       )}
       <div className="fullscript-panel__stage">
