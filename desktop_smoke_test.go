@@ -23,6 +23,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -242,23 +243,7 @@ func openTreatmentPlan(t *testing.T, binary, display, artifacts string) {
 // hand its request to the running window and exit rather than open another:
 // the running window then mounts Labs.
 func secondOpenHandsOver(t *testing.T, binary, display, artifacts string) {
-	if _, err := exec.LookPath("dbus-daemon"); err != nil {
-		t.Fatalf("the single-instance test needs dbus-daemon (make deps installs it): %v", err)
-	}
-	bus := exec.Command("dbus-daemon", "--session", "--nofork", "--print-address=1")
-	out, err := bus.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := bus.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = bus.Process.Kill(); _ = bus.Wait() })
-	addr, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil {
-		t.Fatalf("dbus-daemon gave no address: %v", err)
-	}
-	busEnv := "DBUS_SESSION_BUS_ADDRESS=" + strings.TrimSpace(addr)
+	busEnv := privateBus(t)
 
 	dataDir, _ := prepareAccount(t, binary)
 	run := launchWith(t, binary, display, filepath.Join(artifacts, "app-first-instance.log"), nil,
@@ -290,6 +275,34 @@ func secondOpenHandsOver(t *testing.T, binary, display, artifacts string) {
 	if log := run.stop(); strings.Contains(log, "level=ERROR") {
 		t.Errorf("app logged errors:\n%s", log)
 	}
+}
+
+// privateBus starts a D-Bus session bus for this test alone and stops it
+// when the test ends; the result is the environment entry that points an
+// app at it. Without one, GTK starts a session bus of its own through X11
+// autolaunch, which forks away and outlives the app (with an accessibility
+// bus beside it): each run left such daemons behind, until the machine ran
+// out of inotify instances and `wails dev` failed with "too many open files".
+func privateBus(t *testing.T) string {
+	t.Helper()
+	if _, err := exec.LookPath("dbus-daemon"); err != nil {
+		t.Fatalf("the desktop tests need dbus-daemon (make deps installs it): %v", err)
+	}
+	bus := exec.Command("dbus-daemon", "--session", "--nofork", "--print-address=1")
+	out, err := bus.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := bus.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Services the bus started (the accessibility bus) end with it.
+	t.Cleanup(func() { _ = bus.Process.Kill(); _ = bus.Wait() })
+	addr, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		t.Fatalf("dbus-daemon gave no address: %v", err)
+	}
+	return "DBUS_SESSION_BUS_ADDRESS=" + strings.TrimSpace(addr)
 }
 
 // xdgEnv is the run's throwaway HOME and XDG folders, for a second process.
@@ -353,6 +366,9 @@ func launchWith(t *testing.T, binary, display, logPath string, args []string, ex
 	}
 
 	run.cmd = exec.Command(binary, args...)
+	if !slices.ContainsFunc(extraEnv, func(e string) bool { return strings.HasPrefix(e, "DBUS_SESSION_BUS_ADDRESS=") }) {
+		extraEnv = append(extraEnv, privateBus(t))
+	}
 	run.cmd.Env = append([]string{
 		"PATH=" + os.Getenv("PATH"),
 		"DISPLAY=" + display,

@@ -74,9 +74,42 @@ function hostGoCache(): string {
 /** How long `wails dev` may take to build and start: a first build with its debug flags is a cold compile. */
 const readyWithin = 300_000;
 
-/** Starts `go tool wails dev` and waits until the page and the Go side answer. */
+/**
+ * A D-Bus session bus for one app run, stopped with it. Without one, GTK
+ * starts a bus through X11 autolaunch that forks away and outlives the app
+ * (with an accessibility bus beside it): every run left such daemons behind,
+ * until the machine ran out of inotify instances and `wails dev` failed with
+ * "too many open files". The bus runs in a process group of its own, so the
+ * services it starts go with it.
+ */
+async function privateBus(): Promise<{ address: string; stop(): void }> {
+  const bus = spawn("dbus-daemon", ["--session", "--nofork", "--print-address=1"], { stdio: ["ignore", "pipe", "ignore"], detached: true });
+  const address = await new Promise<string>((resolve, reject) => {
+    let out = "";
+    bus.stdout.setEncoding("utf8");
+    bus.stdout.on("data", (chunk: string) => {
+      out += chunk;
+      if (out.includes("\n")) resolve(out.trim());
+    });
+    bus.once("error", reject);
+    bus.once("exit", (code) => reject(new Error(`dbus-daemon exited (${code}) before giving an address`)));
+  });
+  return {
+    address,
+    stop: () => {
+      try {
+        process.kill(-(bus.pid ?? 0), "SIGTERM");
+      } catch {
+        // gone
+      }
+    },
+  };
+}
+
+/** Starts `go tool wails dev` (on a bus of its own) and waits until the page and the Go side answer. */
 export async function startWailsDev(appEnv: NodeJS.ProcessEnv): Promise<RunningApp> {
-  const env = { ...appEnv, GOCACHE: appEnv["GOCACHE"] ?? hostGoCache() };
+  const bus = await privateBus();
+  const env: NodeJS.ProcessEnv = { ...appEnv, GOCACHE: appEnv["GOCACHE"] ?? hostGoCache(), DBUS_SESSION_BUS_ADDRESS: bus.address };
   const child: ChildProcess = spawn(
     "go",
     ["tool", "wails", "dev", "-m", "-skipbindings", "-noreload", "-nocolour", "-tags", "webkit2_41"],
@@ -106,11 +139,15 @@ export async function startWailsDev(appEnv: NodeJS.ProcessEnv): Promise<RunningA
     }, 15_000);
     const code = await exited;
     clearTimeout(killer);
+    bus.stop();
     return code;
   };
   const deadline = Date.now() + readyWithin;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`wails dev exited (${child.exitCode}):\n${logs}`);
+    if (child.exitCode !== null) {
+      bus.stop();
+      throw new Error(`wails dev exited (${child.exitCode}):\n${logs}`);
+    }
     if (logs.includes('msg="frontend ready"') || logs.includes("msg=\"frontend reloaded\"")) {
       try {
         const res = await fetch(devServerURL);
