@@ -80,7 +80,7 @@ type Service struct {
 	frontendReady bool
 	webviewOrigin string
 	sandbox       *embeddedSandbox
-	frameChecks   map[frameKey]frameCheck // Embed frame checks of this run (open_mode.go)
+	frameChecks   map[frameKey]string // Embed frame checks of this run (open_mode.go)
 	vault         *vault.Vault
 	store         *store.Store
 	closed        bool // Shutdown ran: nothing reopens the vault

@@ -134,7 +134,7 @@ func (s *Service) CheckConnection(ctx context.Context, accountID, origin string)
 	case conn.PublicKey == "":
 		add(Check{Name: "Embed frame", Status: "failed", Message: "No Embed public key is set for " + env + ".", Fix: "Copy it from Fullscript's API Dashboard, Fullscript Embed tab, into Settings; until then Fullscript opens in the browser."})
 	default:
-		switch c := s.checkEmbedFrame(ctx, conn, origin, false); c.status {
+		switch s.checkEmbedFrame(ctx, conn, origin, false) {
 		case frameUnknown:
 			add(Check{Name: "Embed frame", Status: "failed", Message: "Fullscript's Embed host " + conn.Env.EmbedDomain + " cannot be reached.", Fix: "Check the internet connection and the Embed domain in Settings."})
 		case frameRefused:

@@ -46,18 +46,12 @@ type OpenChoice struct {
 // frameKey is what an Embed frame check depends on.
 type frameKey struct{ env, domain, publicKey, origin string }
 
-// frameCheck is the outcome of asking Fullscript's Embed host whether it
-// frames its screens for an origin and public key.
-type frameCheck struct {
-	status string // frameAllowed, frameRefused, frameUnknown
-	detail string
-	at     time.Time
-}
-
+// Outcomes of asking Fullscript's Embed host whether it frames its screens
+// for an origin and public key.
 const (
 	frameAllowed = "allowed"
 	frameRefused = "refused"
-	frameUnknown = "unknown" // the host could not be asked
+	frameUnknown = "unknown" // the host could not be asked, or did not say
 )
 
 // checkEmbedFrame asks the Embed host for a session page with a dummy
@@ -67,7 +61,7 @@ const (
 // (reference 5.9, 5.11); a bad token alone is no refusal. A definite
 // answer is kept for the app's run, per environment, origin and key, and
 // reused when reuse is set (Check connection asks afresh).
-func (s *Service) checkEmbedFrame(ctx context.Context, conn Connection, origin string, reuse bool) frameCheck {
+func (s *Service) checkEmbedFrame(ctx context.Context, conn Connection, origin string, reuse bool) string {
 	key := frameKey{env: conn.Env.Name, domain: conn.Env.EmbedDomain, publicKey: conn.PublicKey, origin: origin}
 	s.mu.Lock()
 	cached, ok := s.frameChecks[key]
@@ -81,27 +75,22 @@ func (s *Service) checkEmbedFrame(ctx context.Context, conn Connection, origin s
 		url.QueryEscape(conn.PublicKey) + "&frame_id=diagnostics&target_origin=" + url.QueryEscape(origin)
 	client := &http.Client{Timeout: 8 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	res, err := s.probe(ctx, client, page)
-	c := frameCheck{at: s.now()}
 	if err != nil {
-		c.status, c.detail = frameUnknown, "Fullscript's Embed host "+conn.Env.EmbedDomain+" could not be asked"
-		return c // not kept: ask again next time
+		s.log.Info("embed frame check: the Embed host could not be asked", "environment", conn.Env.Name, "origin", origin, "err", err)
+		return frameUnknown // not kept: ask again next time
 	}
-	switch c.status = frameVerdict(res.StatusCode, res.Header.Values("Content-Security-Policy"), origin); c.status {
-	case frameRefused:
-		c.detail = fmt.Sprintf("Fullscript refuses to show its screens in a window at %s (HTTP %d)", origin, res.StatusCode)
-	case frameAllowed:
-		c.detail = "Fullscript shows its screens in a window at " + origin
-	default:
-		c.detail = fmt.Sprintf("Fullscript's Embed host answered HTTP %d without saying who may frame it", res.StatusCode)
-		return c // not kept
+	verdict := frameVerdict(res.StatusCode, res.Header.Values("Content-Security-Policy"), origin)
+	s.log.Info("embed frame check", "environment", conn.Env.Name, "origin", origin, "status", res.StatusCode, "verdict", verdict)
+	if verdict == frameUnknown {
+		return verdict // not kept
 	}
 	s.mu.Lock()
 	if s.frameChecks == nil {
-		s.frameChecks = map[frameKey]frameCheck{}
+		s.frameChecks = map[frameKey]string{}
 	}
-	s.frameChecks[key] = c
+	s.frameChecks[key] = verdict
 	s.mu.Unlock()
-	return c
+	return verdict
 }
 
 // openModeOf is the saved "How Fullscript opens" of an environment.
@@ -165,7 +154,7 @@ func (s *Service) HowFullscriptOpens(ctx context.Context, accountID, origin stri
 		choice.Opens, choice.Reason = OpenInBrowser, "No Embed public key is set for this environment, so Fullscript opens in your browser."
 		return choice, nil
 	}
-	switch c := s.checkEmbedFrame(ctx, conn, origin, true); c.status {
+	switch s.checkEmbedFrame(ctx, conn, origin, true) {
 	case frameAllowed:
 		choice.Opens, choice.Reason = OpenInWindow, "Fullscript shows its screens in this window for "+environmentLabel(a.Env)+"."
 	case frameRefused:
@@ -186,7 +175,7 @@ func (s *Service) EmbedFrameCheck(ctx context.Context, accountID, origin string)
 	if c.conn.PublicKey == "" {
 		return frameRefused, nil
 	}
-	return s.checkEmbedFrame(ctx, c.conn, origin, true).status, nil
+	return s.checkEmbedFrame(ctx, c.conn, origin, true), nil
 }
 
 // environmentLabel names an environment for a practitioner.
