@@ -1,6 +1,7 @@
 package fullscript
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -113,13 +114,15 @@ func (c *Client) patientList(ctx context.Context, accessToken, op, path string, 
 		}
 		out.Patients = append(out.Patients, p.patient())
 	}
-	if m := w.Meta; m != nil {
-		out.Page = Page{Current: m.CurrentPage, TotalPages: m.TotalPages, TotalCount: m.TotalCount, Next: m.NextPage, Prev: m.PrevPage}
-		if out.Page.Current == 0 {
-			out.Page.Current = page
-		}
+	if w.Meta != nil {
+		out.Page = w.Meta.page(page)
 	}
 	return out, nil
+}
+
+// page is a reply's pagination; asked stands in for a missing current page.
+func (m *wireMeta) page(asked int) Page {
+	return Page{Current: cmp.Or(m.CurrentPage, asked), TotalPages: m.TotalPages, TotalCount: m.TotalCount, Next: m.NextPage, Prev: m.PrevPage}
 }
 
 // Patient is GET /clinic/patients/{id}. Another clinic's patient is a 404.

@@ -154,17 +154,10 @@ func (c *Client) PatientTreatmentPlans(ctx context.Context, accessToken, patient
 		}
 		out.Plans = append(out.Plans, wp.plan())
 	}
-	if m := w.Meta; m != nil {
-		out.Page = Page{Current: cmpOrInt(m.CurrentPage, page), TotalPages: m.TotalPages, TotalCount: m.TotalCount, Next: m.NextPage, Prev: m.PrevPage}
+	if w.Meta != nil {
+		out.Page = w.Meta.page(page)
 	}
 	return out, nil
-}
-
-func cmpOrInt(a, b int) int {
-	if a != 0 {
-		return a
-	}
-	return b
 }
 
 // TreatmentPlan is GET /clinic/treatment_plans/{id}, with invitation_url.
@@ -233,8 +226,8 @@ func (c *Client) ListPractitioners(ctx context.Context, accessToken string, page
 		out = append(out, User{ID: string(u.ID), Type: UserPractitioner, FirstName: u.FirstName, LastName: u.LastName, Email: u.Email})
 	}
 	pg := Page{Current: page}
-	if m := w.Meta; m != nil {
-		pg = Page{Current: cmpOrInt(m.CurrentPage, page), TotalPages: m.TotalPages, TotalCount: m.TotalCount, Next: m.NextPage, Prev: m.PrevPage}
+	if w.Meta != nil {
+		pg = w.Meta.page(page)
 	}
 	return out, pg, nil
 }

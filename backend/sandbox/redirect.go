@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"cmp"
 	"net/http"
 	"net/url"
 	"slices"
@@ -122,7 +123,7 @@ func (s *Sandbox) newLink(c caller, kind string, in linkRequest) (dynamicLink, [
 	entry := in.Entrypoint
 	if in.TreatmentPlan != nil {
 		practitionerID = strings.TrimSpace(in.TreatmentPlan.PractitionerID)
-		entry = cmpOr(entry, in.TreatmentPlan.Entrypoint)
+		entry = cmp.Or(entry, in.TreatmentPlan.Entrypoint)
 	}
 	switch {
 	case kind == linkDraft && entry != "":
@@ -177,13 +178,6 @@ func (s *Sandbox) newLink(c caller, kind string, in linkRequest) (dynamicLink, [
 	}
 	s.st.links = append(s.st.links, link)
 	return *link, nil
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 func (s *Sandbox) linkURL(l dynamicLink) string {
