@@ -22,7 +22,8 @@ type App struct {
 
 	mu           sync.Mutex
 	cancelSignIn context.CancelFunc
-	launch       *companion.LaunchIntent // from the command line, handed out once
+	launch       *companion.LaunchIntent // the newest `open` or link, handed out once
+	started      bool                    // startup ran: the runtime can be called
 
 	// stopBackground ends the background work startup began; shutdown
 	// waits for it before closing the vault. bg is its context.
@@ -31,7 +32,8 @@ type App struct {
 	background     sync.WaitGroup
 }
 
-// launchEvent carries a LaunchIntent from a second `open` to the window.
+// launchEvent tells the window a LaunchIntent is waiting (it takes it with
+// LaunchIntent, so one that arrives while the page loads is not lost).
 const launchEvent = "launch"
 
 // NewApp wraps the companion service for the window.
@@ -42,7 +44,10 @@ func NewApp(svc *companion.Service) *App {
 // startup runs when the window is created, before the frontend loads. A
 // failed start is reported by Overview, so the window can explain it.
 func (a *App) startup(ctx context.Context) {
+	a.mu.Lock()
 	a.ctx = ctx
+	a.started = true
+	a.mu.Unlock()
 	_ = a.svc.Start(ctx)
 	bg, stop := context.WithCancel(ctx)
 	a.stopBackground = stop
@@ -317,8 +322,9 @@ func (a *App) CheckConnection(accountID, origin string) (companion.ConnectionRep
 	return a.svc.CheckConnection(a.ctx, accountID, origin)
 }
 
-// LaunchIntent is what `fullscript-companion open` asked for when it
-// started this window; it is handed out once (nil after that).
+// LaunchIntent is the newest `open` or link the window has not acted on:
+// the one it started with, or one a second launch handed over. It is
+// handed out once (nil after that).
 func (a *App) LaunchIntent() *companion.LaunchIntent {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -327,9 +333,29 @@ func (a *App) LaunchIntent() *companion.LaunchIntent {
 	return in
 }
 
-// deliverLaunch hands an `open` from a second launch to the window.
+// deliverLaunch keeps an `open` or a link from a second launch for the
+// window to take, and brings the window forward. A newer one replaces one
+// not yet taken: the practitioner's last click wins.
 func (a *App) deliverLaunch(in companion.LaunchIntent) {
-	runtime.WindowUnminimise(a.ctx)
-	runtime.Show(a.ctx)
-	runtime.EventsEmit(a.ctx, launchEvent, in)
+	a.mu.Lock()
+	a.launch = &in
+	started, ctx := a.started, a.ctx
+	a.mu.Unlock()
+	if !started {
+		return // the page takes it when it loads
+	}
+	a.bringForward()
+	runtime.EventsEmit(ctx, launchEvent)
+}
+
+// bringForward shows the window, as a second launch expects.
+func (a *App) bringForward() {
+	a.mu.Lock()
+	started, ctx := a.started, a.ctx
+	a.mu.Unlock()
+	if !started {
+		return
+	}
+	runtime.WindowUnminimise(ctx)
+	runtime.Show(ctx)
 }

@@ -1,4 +1,4 @@
-//go:build smoke
+//go:build smoke || package
 
 // The desktop smoke test: the real binary, in a real window, on a real X
 // server (Xvfb). `make smoke` builds the app and runs it:
@@ -124,11 +124,21 @@ func TestDesktopSmoke(t *testing.T) {
 // patient's Fullscript id.
 func prepareAccount(t *testing.T, binary string) (dataDir, patientID string) {
 	dataDir = filepath.Join(t.TempDir(), "data")
-	state := filepath.Join(dataDir, "sandbox", "state.json")
 	cliEnv := append(os.Environ(), "FSC_KEYRING=off", "FSC_DATA_DIR="+dataDir)
+	cli := func(args ...string) *exec.Cmd {
+		c := exec.Command(binary, args...)
+		c.Env = cliEnv
+		return c
+	}
+	return dataDir, signInWithCLI(t, cli, filepath.Join(dataDir, "sandbox", "state.json"))
+}
 
-	sb := exec.Command(binary, "sandbox", "--addr", "127.0.0.1:0", "--auto-approve", "--state", state)
-	sb.Env = cliEnv
+// signInWithCLI runs `sandbox` (keeping its state where the window's
+// built-in sandbox will find it) and `login` against it, through cli (the
+// binary, however it is run), and returns a patient's Fullscript id.
+func signInWithCLI(t *testing.T, cli func(args ...string) *exec.Cmd, state string) (patientID string) {
+	t.Helper()
+	sb := cli("sandbox", "--addr", "127.0.0.1:0", "--auto-approve", "--state", state)
 	out, err := sb.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -142,8 +152,7 @@ func prepareAccount(t *testing.T, binary string) (dataDir, patientID string) {
 	}
 	base = strings.TrimSpace(base)
 
-	login := exec.Command(binary, "login", "--env", "local", "--sandbox-url", base, "--no-browser", "--data-dir", dataDir)
-	login.Env = cliEnv
+	login := cli("login", "--env", "local", "--sandbox-url", base, "--no-browser")
 	lout, _ := login.StdoutPipe()
 	if err := login.Start(); err != nil {
 		t.Fatal(err)
@@ -179,8 +188,7 @@ func prepareAccount(t *testing.T, binary string) (dataDir, patientID string) {
 	if err := sb.Wait(); err != nil {
 		t.Fatalf("sandbox exit: %v", err)
 	}
-
-	return dataDir, patients.Patients[0].ID
+	return patients.Patients[0].ID
 }
 
 // waitClaimedGrants waits until the window's built-in sandbox has seen n
@@ -265,6 +273,10 @@ func secondOpenHandsOver(t *testing.T, binary, display, artifacts string) {
 		if strings.Contains(string(b), "frontend ready") {
 			t.Errorf("the second open opened its own window:\n%s", b)
 		}
+		// Handed over is a success: scripts and xdg-open read the status.
+		if code := second.ProcessState.ExitCode(); code != 0 {
+			t.Errorf("the second open exited %d after handing over, want 0:\n%s", code, b)
+		}
 	case <-time.After(30 * time.Second):
 		_ = second.Process.Kill()
 		t.Fatal("the second open did not hand over and exit: two windows run")
@@ -288,7 +300,13 @@ func privateBus(t *testing.T) string {
 	if _, err := exec.LookPath("dbus-daemon"); err != nil {
 		t.Fatalf("the desktop tests need dbus-daemon (make deps installs it): %v", err)
 	}
-	bus := exec.Command("dbus-daemon", "--session", "--nofork", "--print-address=1")
+	return startBus(t, exec.Command("dbus-daemon", "--session", "--nofork", "--print-address=1"))
+}
+
+// startBus runs a dbus-daemon command (--nofork --print-address=1) until
+// the test ends and returns the environment entry pointing at it.
+func startBus(t *testing.T, bus *exec.Cmd) string {
+	t.Helper()
 	out, err := bus.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -360,16 +378,11 @@ func launchWith(t *testing.T, binary, display, logPath string, args []string, ex
 			t.Fatal(err)
 		}
 	}
-	logFile, err := os.Create(logPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-
-	run.cmd = exec.Command(binary, args...)
+	cmd := exec.Command(binary, args...)
 	if !slices.ContainsFunc(extraEnv, func(e string) bool { return strings.HasPrefix(e, "DBUS_SESSION_BUS_ADDRESS=") }) {
 		extraEnv = append(extraEnv, privateBus(t))
 	}
-	run.cmd.Env = append([]string{
+	cmd.Env = append([]string{
 		"PATH=" + os.Getenv("PATH"),
 		"DISPLAY=" + display,
 		"GDK_BACKEND=x11",
@@ -377,8 +390,23 @@ func launchWith(t *testing.T, binary, display, logPath string, args []string, ex
 		"LANG=C.UTF-8",
 	}, extraEnv...)
 	for name, dir := range run.dirs {
-		run.cmd.Env = append(run.cmd.Env, name+"="+dir)
+		cmd.Env = append(cmd.Env, name+"="+dir)
 	}
+	run.start(cmd, logPath)
+	return run
+}
+
+// start runs cmd (the app, however it is started) as this run: its log is
+// copied to logPath and watched for the readiness line; the test's end
+// stops it.
+func (run *desktopRun) start(cmd *exec.Cmd, logPath string) {
+	t := run.t
+	t.Helper()
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run.cmd = cmd
 	run.cmd.Stdout = logFile
 	stderr, err := run.cmd.StderrPipe()
 	if err != nil {
@@ -417,7 +445,6 @@ func launchWith(t *testing.T, binary, display, logPath string, args []string, ex
 		run.exitErr = run.cmd.Wait()
 		close(run.done)
 	}()
-	return run
 }
 
 // waitReady waits for the frontend's readiness report and returns the

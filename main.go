@@ -10,6 +10,8 @@ import (
 	"context"
 	"crypto/sha256"
 	"embed"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -23,6 +25,7 @@ import (
 	"github.com/wailsapp/wails/v2/pkg/options"
 	"github.com/wailsapp/wails/v2/pkg/options/assetserver"
 	"github.com/wailsapp/wails/v2/pkg/options/linux"
+	"github.com/wailsapp/wails/v2/pkg/options/mac"
 
 	"fullscript-companion/backend/cli"
 	"fullscript-companion/backend/companion"
@@ -46,14 +49,16 @@ func main() {
 	args := os.Args[1:]
 	// `open` is the window's own command: it opens (or hands to the running
 	// window, through Wails' single-instance lock) an account, a patient and
-	// a Fullscript screen.
+	// a Fullscript screen. A fullscript-companion:// link, as the desktop
+	// hands it over, asks the same.
 	var intent *companion.LaunchIntent
-	if len(args) > 0 && args[0] == "open" {
-		in, err := companion.ParseOpenArgs(args[1:])
-		if err != nil {
-			fmt.Fprintf(os.Stderr, "fullscript-companion open: %v\n", err)
-			os.Exit(cli.ExitUsage)
-		}
+	if in, ok, err := companion.LaunchFromArgs(args); errors.Is(err, flag.ErrHelp) {
+		companion.OpenUsage(os.Stdout)
+		os.Exit(cli.ExitOK)
+	} else if err != nil {
+		fmt.Fprintf(os.Stderr, "fullscript-companion open: %v\n", err)
+		os.Exit(cli.ExitUsage)
+	} else if ok {
 		intent = &in
 	} else if cli.Handles(args) {
 		// Long-running commands (sandbox) stop cleanly on Ctrl-C or SIGTERM.
@@ -63,6 +68,13 @@ func main() {
 		os.Exit(code)
 	}
 	log := newLogger(os.Stderr, os.Getenv(logLevelEnv))
+	// A window already runs for this data folder: it takes the `open` or
+	// the link, and this launch is done (status 0: the handover worked).
+	if done, err := handOverToRunningWindow(singleInstanceID(os.Getenv(companion.DataDirEnv)), args); done {
+		os.Exit(cli.ExitOK)
+	} else if err != nil {
+		log.Warn("the running window did not take this launch; opening another", "err", err)
+	}
 	app := NewApp(companion.New(companion.Options{
 		Logger:          log,
 		KeyringOff:      strings.EqualFold(os.Getenv(companion.KeyringEnv), "off"),
@@ -106,6 +118,9 @@ func appOptions(app *App, log *slog.Logger) *options.App {
 			UniqueId:               singleInstanceID(os.Getenv(companion.DataDirEnv)),
 			OnSecondInstanceLaunch: app.onSecondInstance,
 		},
+		// macOS hands a fullscript-companion:// link to the running app as an
+		// event, not as arguments (Info.plist's CFBundleURLTypes registers it).
+		Mac:    &mac.Options{OnUrlOpen: app.onURLOpen},
 		Logger: wailsLogger{log: log.With("component", "wails")},
 		// Filtering happens in our slog handler; Wails forwards everything it
 		// would print, except Trace, which wailsLogger drops.
@@ -131,16 +146,23 @@ func singleInstanceID(dataDir string) string {
 	return fmt.Sprintf("fullscript-companion-%x", sum[:4])
 }
 
-// onSecondInstance takes a second launch's arguments: an `open` is
-// delivered to the window, anything else just brings it forward.
+// onSecondInstance takes a second launch's arguments: an `open` or a link
+// is delivered to the window, anything else just brings it forward.
 func (a *App) onSecondInstance(data options.SecondInstanceData) {
-	if len(data.Args) > 0 && data.Args[0] == "open" {
-		if in, err := companion.ParseOpenArgs(data.Args[1:]); err == nil {
-			a.deliverLaunch(in)
-			return
-		}
+	if in, ok, err := companion.LaunchFromArgs(data.Args); ok && err == nil {
+		a.deliverLaunch(in)
+		return
 	}
-	a.deliverLaunch(companion.LaunchIntent{})
+	a.bringForward()
+}
+
+// onURLOpen takes a link macOS hands over.
+func (a *App) onURLOpen(link string) {
+	in, _, _ := companion.LaunchFromArgs([]string{link})
+	if !companion.IsLink(link) {
+		in = companion.LaunchIntent{Source: companion.LaunchFromLink, Problem: "This link cannot be opened: it is not a " + companion.LinkScheme + ":// address."}
+	}
+	a.deliverLaunch(in)
 }
 
 // newLogger writes text logs to w at the named level (info when empty or unknown).

@@ -3,6 +3,7 @@ package companion
 import (
 	"context"
 	"errors"
+	"flag"
 	"log/slog"
 	"net/http"
 	"path/filepath"
@@ -207,9 +208,14 @@ func TestParseOpenArgs(t *testing.T) {
 			}
 			continue
 		}
+		tt.want.Source = LaunchFromCommand
 		if err != nil || got != tt.want {
 			t.Errorf("%q: %+v %v, want %+v", tt.args, got, err, tt.want)
 		}
+	}
+	// --help is not a mistake: main prints OpenUsage and exits 0.
+	if _, err := ParseOpenArgs([]string{"--help"}); !errors.Is(err, flag.ErrHelp) || errors.Is(err, ErrUsage) {
+		t.Errorf("--help: %v, want flag.ErrHelp", err)
 	}
 }
 

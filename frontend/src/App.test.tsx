@@ -165,4 +165,26 @@ describe("App", () => {
     await user.keyboard("{Enter}");
     expect(screen.getByRole("banner").textContent).toContain("Sam·Riverside Clinic");
   });
+
+  it("a link that cannot be followed is said above the view and changes nothing; Dismiss hides it", async () => {
+    const ada = account({ id: "acc-1", userName: "Dr. Ada Moss", isDefault: true });
+    const api = fakeApi(() => Promise.resolve(overviewWith([ada])));
+    renderApp(api);
+    expect(await screen.findByText("Fullscript opens here")).toBeTruthy();
+
+    const link = { account: "", patientId: "", patientEmail: "", feature: "treatment-plan", in: "", source: "link", problem: "" } as const;
+    await act(async () => api.emitLaunch({ ...link, problem: "This link cannot be opened: it asks the app to \"signout\"." }));
+    const notice = await screen.findByRole("alert");
+    expect(notice.textContent).toContain("The link could not be followed");
+    expect(notice.textContent).toContain('asks the app to "signout"');
+    expect(api.signOut).not.toHaveBeenCalled();
+
+    await act(async () => api.emitLaunch({ ...link, account: "Elsewhere Clinic" }));
+    expect((await screen.findByRole("alert")).textContent).toContain("“Elsewhere Clinic”, which is not signed in here");
+    expect(screen.getByRole("banner").textContent).toContain("Dr. Ada Moss");
+    expect(screen.getByText("Fullscript opens here")).toBeTruthy();
+
+    await userEvent.click(screen.getByRole("button", { name: "Dismiss" }));
+    expect(screen.queryByRole("alert")).toBeNull();
+  });
 });

@@ -1,8 +1,9 @@
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useMemo, useState } from "react";
 import { useCompanionApi } from "./api/CompanionApiContext";
-import type { Account, FrontendReport, LaunchIntent } from "./api/companionApi";
+import type { FrontendReport } from "./api/companionApi";
 import { ChooseAccountPanel } from "./components/content/ChooseAccountPanel";
 import { ErrorPanel } from "./components/content/ErrorPanel";
+import { LaunchNotice } from "./components/content/LaunchNotice";
 import { LoadingPanel } from "./components/content/LoadingPanel";
 import { SignInPanel } from "./components/content/SignInPanel";
 import { WelcomePanel } from "./components/content/WelcomePanel";
@@ -13,6 +14,7 @@ import { AccountsSidebar, type SidebarView } from "./components/sidebar/Accounts
 import { AccountWorkspace } from "./components/workspace/AccountWorkspace";
 import { HistoryView } from "./components/workspace/HistoryView";
 import { useFrontendReady } from "./stores/useFrontendReady";
+import { launchTarget } from "./stores/launchTarget";
 import { useLaunchIntent } from "./stores/useLaunchIntent";
 import { useOnlineStatus } from "./stores/useOnlineStatus";
 import { useOverview, type OverviewState } from "./stores/useOverview";
@@ -27,17 +29,6 @@ function viewOf(state: OverviewState): FrontendReport["view"] | null {
     case "ready":
       return state.overview.accounts.length > 0 ? "accounts" : "empty";
   }
-}
-
-/** The account an `open --account` names: an id, a label or a clinic name. */
-function accountFor(intent: LaunchIntent, accounts: Account[]): Account | undefined {
-  const ref = intent.account.trim().toLowerCase();
-  if (ref === "") return accounts.find((a) => a.isDefault) ?? accounts[0];
-  return (
-    accounts.find((a) => a.id === intent.account) ??
-    accounts.find((a) => a.label !== "" && a.label.toLowerCase() === ref) ??
-    accounts.find((a) => a.clinicName.toLowerCase() === ref)
-  );
 }
 
 /** The window: accounts on the left, who-and-where on top, the work below. */
@@ -72,15 +63,24 @@ export function App() {
     }
   }, [overview, selectedId]);
 
-  // An `open` names an account: show it, on the account view.
+  // An `open` or a link names an account: show it, on the account view. One
+  // that cannot be followed is said above the view, and changes nothing.
   const intent = launch.intent;
-  const intentAccount = intent && overview ? accountFor(intent, overview.accounts) : undefined;
+  const target = useMemo(() => (intent && overview ? launchTarget(intent, overview.accounts) : null), [intent, overview]);
+  const intentAccount = target?.kind === "account" ? target.account : undefined;
+  const [notice, setNotice] = useState<{ title: string; message: string } | null>(null);
+  const launchDone = launch.done;
   useEffect(() => {
-    if (intentAccount) {
-      setSelectedId(intentAccount.id);
-      setView("account");
+    if (!target) return;
+    if (target.kind === "notice") {
+      setNotice({ title: target.title, message: target.message });
+      launchDone();
+      return;
     }
-  }, [intentAccount]);
+    setNotice(null);
+    setSelectedId(target.account.id);
+    setView("account");
+  }, [target, launchDone]);
 
   // Back online: send the sign-outs that waited, then show the new state.
   useEffect(() => {
@@ -150,6 +150,7 @@ export function App() {
       />
       <div className="workspace">
         <SessionHeader account={selected} environment={overview?.environment ?? null} />
+        {notice && <LaunchNotice title={notice.title} message={notice.message} onDismiss={() => setNotice(null)} />}
         <main className="workspace__main">{content}</main>
       </div>
     </div>

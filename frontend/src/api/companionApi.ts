@@ -39,7 +39,8 @@ export type Feature = "treatment-plan" | "catalog" | "labs";
 /** Where Fullscript's screens open: in this window (Embed) or the browser (Redirect links). */
 export type OpensIn = "window" | "browser";
 export type OpenMode = "automatic" | OpensIn;
-export type LaunchIntent = Omit<Plain<companion.LaunchIntent>, "feature" | "in"> & { feature: Feature; in: OpensIn | "" };
+/** An `open` command or a fullscript-companion:// link; `problem` is why a link cannot be followed. */
+export type LaunchIntent = Omit<Plain<companion.LaunchIntent>, "feature" | "in" | "source"> & { feature: Feature; in: OpensIn | ""; source: "command" | "link" };
 export type OpenChoice = Omit<Plain<companion.OpenChoice>, "setting" | "opens"> & { setting: OpenMode; opens: OpensIn };
 export type BrowserRequest = Omit<Plain<companion.BrowserRequest>, "feature" | "patient"> & { feature: Feature; patient: Patient | null };
 export type BrowserOpened = Omit<Plain<companion.BrowserOpened>, "at"> & { at: string };
@@ -135,7 +136,8 @@ function toOpensIn(s: string): OpensIn | "" {
 function toLaunchIntent(raw: companion.LaunchIntent | null | undefined): LaunchIntent | null {
   if (!raw) return null;
   const feature = (features as readonly string[]).includes(raw.feature) ? (raw.feature as Feature) : "treatment-plan";
-  return { account: raw.account, patientId: raw.patientId, patientEmail: raw.patientEmail, feature, in: toOpensIn(raw.in) };
+  const source = raw.source === "link" ? "link" : "command";
+  return { account: raw.account, patientId: raw.patientId, patientEmail: raw.patientEmail, feature, in: toOpensIn(raw.in), source, problem: raw.problem ?? "" };
 }
 
 /** A choice from the Go side; anything unknown opens in the browser, which works everywhere. */
@@ -200,10 +202,18 @@ export const wailsCompanionApi: CompanionApi = {
   },
   copyPlanInvitation: (id, planId) => App.CopyPlanInvitation(id, planId),
   launchIntent: async () => toLaunchIntent(await App.LaunchIntent()),
-  onLaunch: (callback) => EventsOn("launch", (raw: companion.LaunchIntent) => {
-    const intent = toLaunchIntent(raw);
-    if (intent) callback(intent);
-  }),
+  // The event only says one is waiting: taking it is what makes each
+  // intent acted on once, even if it arrived while the page loaded.
+  onLaunch: (callback) =>
+    EventsOn("launch", () => {
+      App.LaunchIntent().then(
+        (raw) => {
+          const intent = toLaunchIntent(raw);
+          if (intent) callback(intent);
+        },
+        () => undefined,
+      );
+    }),
 };
 
 /** A failure as the practitioner sees it: what happened, what to do, and the detail for support. */

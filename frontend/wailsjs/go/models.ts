@@ -372,6 +372,8 @@ export namespace companion {
 	    patientEmail: string;
 	    feature: string;
 	    in: string;
+	    source: string;
+	    problem: string;
 	
 	    static createFrom(source: any = {}) {
 	        return new LaunchIntent(source);
@@ -384,6 +386,8 @@ export namespace companion {
 	        this.patientEmail = source["patientEmail"];
 	        this.feature = source["feature"];
 	        this.in = source["in"];
+	        this.source = source["source"];
+	        this.problem = source["problem"];
 	    }
 	}
 	export class OpenChoice {

@@ -2,7 +2,7 @@ import { render, screen, waitFor } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { CompanionApiProvider } from "../../api/CompanionApiContext";
-import type { LaunchIntent, SessionGrant } from "../../api/companionApi";
+import type { CompanionApi, LaunchIntent, Patient, SessionGrant } from "../../api/companionApi";
 import { account, fakeApi, overviewWith } from "../../test/fakeApi";
 import { AccountWorkspace, type AccountWorkspaceProps } from "./AccountWorkspace";
 
@@ -20,9 +20,10 @@ vi.mock("@fullscript/fullscript-js", () => ({
 
 const OFFLINE = "Offline: Fullscript needs the internet. Recent patients and History still work.";
 
-function grantApi() {
+function grantApi(overrides: Partial<CompanionApi> = {}) {
   let n = 0;
   return fakeApi(() => Promise.resolve(overviewWith()), {
+    ...overrides,
     newSessionGrant: vi.fn(() => {
       n += 1;
       return Promise.resolve<SessionGrant>({
@@ -37,11 +38,11 @@ function grantApi() {
 }
 
 function launch(overrides: Partial<LaunchIntent>): LaunchIntent {
-  return { account: "acc-1", patientId: "", patientEmail: "", feature: "treatment-plan", in: "", ...overrides };
+  return { account: "acc-1", patientId: "", patientEmail: "", feature: "treatment-plan", in: "", source: "command", problem: "", ...overrides };
 }
 
-function setup({ online = true, intent = null as LaunchIntent | null } = {}) {
-  const api = grantApi();
+function setup({ online = true, intent = null as LaunchIntent | null, overrides = {} as Partial<CompanionApi> } = {}) {
+  const api = grantApi(overrides);
   const onLaunchHandled = vi.fn();
   const props: AccountWorkspaceProps = { account: account({ id: "acc-1" }), online, launch: intent, onLaunchHandled, onOpenDiagnostics: vi.fn() };
   const view = render(
@@ -132,5 +133,24 @@ describe("AccountWorkspace", () => {
     expect(lib.created[0]).toEqual({ type: "treatmentPlan", options: { secretToken: "secret-1", patient: { email: "amos@example.com" } } });
     expect(screen.getByRole("button", { name: "Clear patient amos@example.com" })).toBeTruthy();
     expect(onLaunchHandled).toHaveBeenCalledTimes(1);
+  });
+
+  it("a launch with the email of a patient the clinic has opens that patient, not a new one", async () => {
+    const known: Patient = { id: "pat-9", firstName: "Amos", lastName: "Burton", email: "Amos@Example.com", dateOfBirth: "", sex: "", mobileNumber: "" };
+    const other: Patient = { ...known, id: "pat-10", email: "amos.b@example.com" };
+    const searchPatients = vi.fn<CompanionApi["searchPatients"]>(() => Promise.resolve({ patients: [other, known], page: 1, totalPages: 1, totalCount: 2 }));
+    setup({ intent: launch({ patientEmail: "amos@example.com" }), overrides: { searchPatients } });
+    await waitFor(() => expect(lib.created).toHaveLength(1));
+    expect(searchPatients).toHaveBeenCalledWith("acc-1", "amos@example.com", 1);
+    // The id of the exact (case-blind) match, not the first result, and no "new patient".
+    expect(lib.created[0]?.options).toEqual({ secretToken: "secret-1", patient: { id: "pat-9" } });
+    expect(screen.getByRole("button", { name: /Clear patient Amos Burton/ })).toBeTruthy();
+  });
+
+  it("a launch with an email nobody at the clinic has opens it as a new patient", async () => {
+    const searchPatients = vi.fn<CompanionApi["searchPatients"]>(() => Promise.resolve({ patients: [], page: 1, totalPages: 0, totalCount: 0 }));
+    setup({ intent: launch({ patientEmail: "new@example.com" }), overrides: { searchPatients } });
+    await waitFor(() => expect(lib.created).toHaveLength(1));
+    expect(lib.created[0]?.options).toEqual({ secretToken: "secret-1", patient: { email: "new@example.com" } });
   });
 });

@@ -51,6 +51,7 @@ function AccountWorkspaceFor({ account, online, launch, onLaunchHandled, onOpenD
   const [opened, setOpened] = useState<Opened | null>(null);
   const seq = useRef(0);
   const handledLaunch = useRef<LaunchIntent | null>(null);
+  const launchSeq = useRef(0);
   const { choice, remember } = useOpenChoice(account.id, account.environment, online);
   const { state: browserState, open: openBrowser, copy: copyLink, clear: clearBrowser } = useBrowserOpening();
   const isStaff = account.role === "staff";
@@ -96,16 +97,31 @@ function AccountWorkspaceFor({ account, online, launch, onLaunchHandled, onOpenD
     const where = launch.in || choice?.opens;
     if (online && !where) return;
     handledLaunch.current = launch;
+    const mine = ++launchSeq.current;
+    onLaunchHandled();
     // The launch says exactly what to do: its patient (or none) replaces the
     // one on screen, so a plan never opens for someone the launch did not name.
-    const chosen = launchPatient(launch);
-    setPatient(chosen);
-    if (online && where) open(launch.feature, chosen, where);
-    onLaunchHandled();
+    const go = (chosen: Patient | null) => {
+      if (mine !== launchSeq.current) return; // a newer launch took over
+      setPatient(chosen);
+      if (online && where) open(launch.feature, chosen, where);
+    };
+    const named = launchPatient(launch);
+    if (online && named && named.id === "" && named.email !== "") {
+      // An email may be a patient the clinic already has: open that one, as
+      // search would; only an email nobody has is a new patient.
+      const email = named.email.toLowerCase();
+      api.searchPatients(account.id, named.email, 1).then(
+        (page) => go(page.patients.find((p) => p.email.toLowerCase() === email) ?? named),
+        () => go(named),
+      );
+      return;
+    }
+    go(named);
     // A launch names the patient by id only: fetch the name for the chip
     // (Fullscript matches by the id either way). If it fails, the id stays.
-    if (online && chosen && chosen.id !== "") {
-      api.patient(account.id, chosen.id).then(
+    if (online && named && named.id !== "") {
+      api.patient(account.id, named.id).then(
         (full) => setPatient((cur) => (cur?.id === full.id ? full : cur)),
         () => undefined,
       );

@@ -174,7 +174,7 @@ describe("Fullscript in the browser", () => {
   it("staff: the picker shows once something opens in the browser, whatever the buttons say", async () => {
     const { api } = setup(
       { ...staffInTheWindow, practitioners: vi.fn(() => Promise.resolve([{ id: "u-ben", name: "Dr. Ben Okafor" }])) },
-      { role: "staff", launch: { account: "acc-1", patientId: "", patientEmail: "", feature: "labs", in: "browser" } },
+      { role: "staff", launch: { account: "acc-1", patientId: "", patientEmail: "", feature: "labs", in: "browser", source: "command", problem: "" } },
     );
     await waitFor(() => expect(api.openInBrowser).toHaveBeenCalledTimes(1));
     expect(await screen.findByLabelText("Prescribing for")).toBeTruthy();
@@ -195,7 +195,7 @@ describe("Fullscript in the browser", () => {
   it("a launch that asks for the browser opens there, whatever Automatic says", async () => {
     const { api } = setup(
       { howFullscriptOpens: vi.fn(() => Promise.resolve({ setting: "automatic", opens: "window", reason: "ok" } as OpenChoice)) },
-      { launch: { account: "acc-1", patientId: "pat-7", patientEmail: "", feature: "treatment-plan", in: "browser" } },
+      { launch: { account: "acc-1", patientId: "pat-7", patientEmail: "", feature: "treatment-plan", in: "browser", source: "command", problem: "" } },
     );
     await waitFor(() => expect(api.openInBrowser).toHaveBeenCalledTimes(1));
     expect(vi.mocked(api.openInBrowser).mock.calls[0]?.[0].patient?.id).toBe("pat-7");
