@@ -1,6 +1,7 @@
 # Fullscript Companion. The two commands a newcomer needs:
 #   make run    install what is missing, build, open the app on the built-in sandbox
-#   make test   every test: vet, Go (race), frontend, and the desktop smoke test
+#   make test   every test: vet, Go (race), frontend, the desktop smoke test, the
+#               browser tests, and the packages installed into a clean Debian root
 
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -13,8 +14,6 @@ export PATH := $(PATH):/usr/local/go/bin
 BINARY     := build/bin/fullscript-companion
 WAILS      := go tool wails
 BUILD_TAGS := webkit2_41
-VERSION    ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS    := -X fullscript-companion/backend/companion.version=$(VERSION)
 
 # What the binary is built from; generated code (frontend/wailsjs, dist) is an output.
 GO_SOURCES       := $(shell find . -name '*.go' -not -name '*_test.go' -not -path './frontend/*' -not -path './build/*') go.mod go.sum wails.json build/appicon.png
@@ -22,9 +21,25 @@ FRONTEND_SOURCES := $(shell find frontend/src frontend/public -type f) frontend/
 NODE_MODULES     := frontend/node_modules/.package-lock.json
 
 # make test runs these in order and prints one line per step at the end.
-TEST_STEPS := vet go-test frontend-typecheck frontend-test smoke browser
+TEST_STEPS := vet go-test frontend-typecheck frontend-test smoke browser package-test
 
-.PHONY: help run build deps test $(TEST_STEPS) bench dev icons clean
+# Packages: the version is the tag on this commit (v1.2.3), else wails.json's
+# productVersion with the commit count and hash after a +, so every build of
+# a later commit sorts as an upgrade of the one before; .dirty marks a build
+# with uncommitted changes. The app reports the same version.
+APP_VERSION := $(shell sed -n 's/.*"productVersion": *"\([^"]*\)".*/\1/p' wails.json)
+PKG_VERSION ?= $(shell t=$$(git describe --tags --exact-match --match 'v[0-9]*' 2>/dev/null) && echo "$${t#v}" || \
+  echo "$(APP_VERSION)+git$$(git rev-list --count HEAD 2>/dev/null || echo 0).$$(git rev-parse --short=8 HEAD 2>/dev/null || echo unknown)$$(git diff --quiet HEAD 2>/dev/null || echo .dirty)")
+VERSION    ?= $(PKG_VERSION)
+LDFLAGS    := -X fullscript-companion/backend/companion.version=$(VERSION)
+PKG_DATE   := $(shell git log -1 --format=%cs 2>/dev/null || date -u +%F)
+DIST       := dist
+PKG_STAGE  := build/package
+NFPM       := build/tools/nfpm
+WINDOWS_EXE       := build/bin/fullscript-companion.exe
+WINDOWS_INSTALLER := build/bin/Fullscript Companion-amd64-installer.exe
+
+.PHONY: help run build deps test $(TEST_STEPS) bench dev icons clean package package-deps
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
@@ -99,13 +114,48 @@ smoke: $(BINARY) ## The real app in a real window under Xvfb, with a screenshot
 browser: $(BINARY) $(NODE_MODULES) ## The real fullscript-js in headless Chromium against the sandbox
 	cd frontend && FSC_BINARY=$(CURDIR)/$(BINARY) npm run --silent test:browser
 
+package: package-deps $(BINARY) $(NFPM) ## Linux .deb/.rpm, the Windows .exe and its installer, and SHA256SUMS, into dist/
+	rm -rf $(DIST) $(PKG_STAGE) && mkdir -p $(DIST) $(PKG_STAGE)
+	go run ./tools/manpage -version "$(PKG_VERSION)" -date "$(PKG_DATE)" | gzip -9n > $(PKG_STAGE)/fullscript-companion.1.gz
+	desktop-file-validate build/linux/org.fullscriptcompanion.Companion.desktop
+	appstreamcli validate --no-net build/linux/org.fullscriptcompanion.Companion.metainfo.xml
+	@# The binary again, so it reports this version whatever make build last saw.
+	$(WAILS) build -m -s -skipbindings -tags $(BUILD_TAGS) -ldflags "-X fullscript-companion/backend/companion.version=$(PKG_VERSION)"
+	for packager in deb rpm; do \
+	  PKG_VERSION="$(PKG_VERSION)" PKG_ARCH=amd64 \
+	    $(NFPM) package --config build/linux/nfpm.yaml --packager $$packager --target $(DIST)/; \
+	done
+	@# Cross-built with no cgo. Wails only warns when makensis is missing, so
+	@# the installer is checked for, not assumed.
+	rm -f $(WINDOWS_EXE) "$(WINDOWS_INSTALLER)"
+	$(WAILS) build -m -s -skipbindings -platform windows/amd64 -nsis -ldflags "-X fullscript-companion/backend/companion.version=$(PKG_VERSION)"
+	@test -f "$(WINDOWS_INSTALLER)" || { echo "make package: the NSIS installer was not built (is makensis installed? make package-deps)"; exit 1; }
+	cp $(WINDOWS_EXE) $(DIST)/fullscript-companion-$(PKG_VERSION)-windows-amd64.exe
+	cp "$(WINDOWS_INSTALLER)" $(DIST)/fullscript-companion-$(PKG_VERSION)-windows-amd64-setup.exe
+	cd $(DIST) && sha256sum -- *.deb *.rpm *.exe > SHA256SUMS && sha256sum -c --quiet SHA256SUMS
+	@echo "make package: $(PKG_VERSION) in $(DIST)/:"; ls -l $(DIST)
+
+package-deps: ## What make package needs: nsis, desktop-file-utils, appstream
+	@.ci/install-deps package
+
+# nfpm is a tool with its own module (tools/nfpm), so its dependencies stay
+# out of the app's module graph.
+$(NFPM): tools/nfpm/go.mod tools/nfpm/go.sum
+	cd tools/nfpm && go build -o $(CURDIR)/$(NFPM) github.com/goreleaser/nfpm/v2/cmd/nfpm
+
+# The test needs root (debootstrap, chroot, mount): it is compiled as you and
+# run through sudo when you are not root.
+package-test: package ## Install the .deb into a clean Debian 12 root, open a link in it, remove it (root; debootstrap)
+	go test -tags package -c -o $(PKG_STAGE)/package.test .
+	$$( [ "$$(id -u)" -eq 0 ] || echo sudo ) ./$(PKG_STAGE)/package.test -test.run 'TestPackage' -test.count 1 -test.timeout 20m -test.v
+
 bench: ## Benchmarks, each beside its baseline (docs/benchmarks.md)
 	go test -run '^$$' -bench . -benchmem -count 6 ./backend/store ./backend/companion | tee build/bench.txt
 
 dev: $(NODE_MODULES) ## Live-reloading development window (wails dev)
 	$(WAILS) dev -m -tags $(BUILD_TAGS)
 
-icons: ## Render build/appicon.png and the Windows .ico from build/appicon.svg (needs chromium)
+icons: ## Render build/appicon.png, the Windows .ico and the Linux icons from build/appicon.svg (needs chromium)
 	@command -v chromium >/dev/null || { echo "make icons needs chromium: apt-get install chromium"; exit 1; }
 	tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
 	printf '<body style="margin:0"><img src="file://%s" width=1024 height=1024>' "$(CURDIR)/build/appicon.svg" > "$$tmp/icon.html"; \
@@ -115,6 +165,10 @@ icons: ## Render build/appicon.png and the Windows .ico from build/appicon.svg (
 	convert "$$tmp/icon.png" -strip build/appicon.png; \
 	convert "$$tmp/icon.png" -define icon:auto-resize=256,128,64,48,32,16 build/windows/icon.ico; \
 	cp build/appicon.svg frontend/src/assets/app-icon.svg
+	for n in 16 24 32 48 64 128 256 512; do \
+	  convert build/appicon.png -resize $${n}x$${n} -strip build/linux/icons/hicolor/$${n}x$${n}/apps/org.fullscriptcompanion.Companion.png; \
+	done
+	cp build/appicon.svg build/linux/icons/hicolor/scalable/apps/org.fullscriptcompanion.Companion.svg
 
 clean: ## Remove build outputs
-	rm -rf build/bin build/smoke frontend/dist/assets frontend/dist/index.html
+	rm -rf build/bin build/smoke build/package build/tools dist frontend/dist/assets frontend/dist/index.html
