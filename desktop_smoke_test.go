@@ -89,7 +89,11 @@ func TestDesktopSmoke(t *testing.T) {
 	})
 
 	t.Run("open hands a patient's treatment plan to the window", func(t *testing.T) {
-		openTreatmentPlan(t, binary, display, artifacts)
+		openTreatmentPlan(t, binary, display, artifacts, false)
+	})
+
+	t.Run("a fullscript-companion:// link starts the window on a patient's plan", func(t *testing.T) {
+		openTreatmentPlan(t, binary, display, artifacts, true)
 	})
 
 	t.Run("a second open hands over to the running window", func(t *testing.T) {
@@ -227,17 +231,22 @@ func waitClaimedGrants(t *testing.T, run *desktopRun, n int) {
 // plan, on an account the CLI signed in. Once the built-in sandbox records
 // the grant as claimed, Fullscript.js has mounted its screen in the real
 // webview with a grant fetched for this mount.
-func openTreatmentPlan(t *testing.T, binary, display, artifacts string) {
+// With link, the window is started as the desktop starts it for a
+// fullscript-companion:// link (the link its only argument).
+func openTreatmentPlan(t *testing.T, binary, display, artifacts string, link bool) {
 	dataDir, patientID := prepareAccount(t, binary)
-	run := launchWith(t, binary, display, filepath.Join(artifacts, "app-open.log"),
-		[]string{"open", "--account", "Riverside Wellness Clinic", "--patient-id", patientID, "--feature", "treatment-plan"},
+	args, name := []string{"open", "--account", "Riverside Wellness Clinic", "--patient-id", patientID, "--feature", "treatment-plan"}, "open"
+	if link {
+		args, name = []string{"fullscript-companion://open?account=Riverside%20Wellness%20Clinic&feature=treatment-plan&patient_id=" + patientID}, "link"
+	}
+	run := launchWith(t, binary, display, filepath.Join(artifacts, "app-"+name+".log"), args,
 		"FSC_DATA_DIR="+dataDir, "FSC_KEYRING=off")
 	if _, view := run.waitReady(); view != "accounts" {
 		t.Errorf("first screen = %q, want the accounts", view)
 	}
 	waitClaimedGrants(t, run, 1)
 	time.Sleep(1500 * time.Millisecond) // let the frame paint
-	shot, _ := screenshotWindow(t, display, filepath.Join(artifacts, "desktop-open-treatment-plan.png"))
+	shot, _ := screenshotWindow(t, display, filepath.Join(artifacts, "desktop-"+name+"-treatment-plan.png"))
 	if shot.Dx() != 1200 || shot.Dy() != 820 {
 		t.Errorf("window is %dx%d", shot.Dx(), shot.Dy())
 	}
