@@ -101,7 +101,11 @@ func (s *Service) CheckConnection(ctx context.Context, accountID, origin string)
 		skipRest("Reach Fullscript", "Redirect URI", "Embed frame", "Account access", "Browser links")
 		return r, nil
 	}
-	add(Check{Name: "Settings", Status: "ok", Message: "Client id, secret and redirect URI are set for " + env + "."})
+	settingsOK := "Client id, secret and redirect URI are set for " + environmentLabel(env) + "."
+	if env == fullscript.EnvLocal {
+		settingsOK = "The built-in sandbox gives its own client id, secret and redirect URI."
+	}
+	add(Check{Name: "Settings", Status: "ok", Message: settingsOK})
 
 	client := &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	res, err := s.probe(ctx, client, conn.Env.APIBase+"/clinic")
@@ -132,7 +136,7 @@ func (s *Service) CheckConnection(ctx context.Context, accountID, origin string)
 	case origin == "":
 		add(Check{Name: "Embed frame", Status: "skipped", Message: "The window's origin is not known yet (open the window first)."})
 	case conn.PublicKey == "":
-		add(Check{Name: "Embed frame", Status: "failed", Message: "No Embed public key is set for " + env + ".", Fix: "Copy it from Fullscript's API Dashboard, Fullscript Embed tab, into Settings; until then Fullscript opens in the browser."})
+		add(Check{Name: "Embed frame", Status: "failed", Message: "No Embed public key is set for " + environmentLabel(env) + ".", Fix: "Copy it from Fullscript's API Dashboard, Fullscript Embed tab, into Settings; until then Fullscript opens in the browser."})
 	default:
 		switch s.checkEmbedFrame(ctx, conn, origin, false) {
 		case frameUnknown:

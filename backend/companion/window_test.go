@@ -240,6 +240,10 @@ func TestCheckConnectionExplainsEachStep(t *testing.T) {
 	if got := status(r); !equalMaps(got, want) {
 		t.Errorf("checks = %v\n%+v", got, r.Checks)
 	}
+	// The sandbox is named in the practitioner's words, not by its key ("local").
+	if c := r.Checks[0]; c.Name != "Settings" || !strings.Contains(c.Message, "built-in sandbox") || strings.Contains(c.Message, "local") {
+		t.Errorf("settings check = %+v", c)
+	}
 	// An origin not on the list is explained.
 	w.svc.FrontendReady(ctx, FrontendReport{Origin: "http://localhost:34115", View: "accounts"})
 	r, _ = w.svc.CheckConnection(ctx, a.ID, "")

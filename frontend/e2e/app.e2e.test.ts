@@ -73,7 +73,7 @@ describe("the practitioner's window, end to end", () => {
     await page.getByRole("heading", { name: "Add your first Fullscript account" }).waitFor();
     let before = stub.urls().length;
     await page.locator("main").getByRole("button", { name: /Add/ }).click();
-    await page.getByText(/Finish signing in in your browser/).waitFor();
+    await page.getByText(/Sign in to Fullscript in the browser window that opened/).waitFor();
     await approveInBrowser(before, /Dr\. Ada Moss.*ada\.moss/);
     await page.getByRole("button", { name: /^Dr\. Ada Moss/ }).waitFor();
 

@@ -3,8 +3,24 @@ import userEvent from "@testing-library/user-event";
 import { describe, expect, it, vi } from "vitest";
 import { App } from "./App";
 import { CompanionApiProvider } from "./api/CompanionApiContext";
-import type { Account, CompanionApi, Overview } from "./api/companionApi";
+import type { Account, CompanionApi, LaunchIntent, Overview, Patient, SessionGrant } from "./api/companionApi";
 import { account, deferred, fakeApi, overviewWith } from "./test/fakeApi";
+
+// Fullscript's library stands in here: what matters is how often a screen is mounted.
+const lib = vi.hoisted(() => ({ mounts: 0 }));
+vi.mock("@fullscript/fullscript-js", () => ({
+  Fullscript: () => ({
+    create: () => ({
+      on: () => {},
+      off: () => {},
+      mount: () => {
+        lib.mounts += 1;
+        return Promise.resolve();
+      },
+      unmount: () => {},
+    }),
+  }),
+}));
 
 function renderApp(api: CompanionApi) {
   return render(
@@ -55,7 +71,7 @@ describe("App", () => {
     expect(add.disabled).toBe(false);
     await userEvent.click(add);
     expect(api.signIn).toHaveBeenCalledWith("local");
-    expect(await screen.findByText(/Finish signing in in your browser/)).toBeTruthy();
+    expect(await screen.findByText(/Sign in to Fullscript in the browser window that opened/)).toBeTruthy();
     await userEvent.click(screen.getByRole("button", { name: "Cancel" }));
     expect(api.cancelSignIn).toHaveBeenCalled();
   });
@@ -186,5 +202,57 @@ describe("App", () => {
 
     await userEvent.click(screen.getByRole("button", { name: "Dismiss" }));
     expect(screen.queryByRole("alert")).toBeNull();
+  });
+
+  it("lands on an account just added, even while the account list is still reloading", async () => {
+    const ada = account({ id: "a1", userName: "Dr. Ada Moss", isDefault: true });
+    const sam = account({ id: "a2", userName: "Sam Reyes", role: "staff" });
+    const reloaded = deferred<Overview>();
+    let calls = 0;
+    const api = fakeApi(() => (++calls === 1 ? Promise.resolve(overviewWith([ada])) : reloaded.promise));
+    vi.mocked(api.signIn).mockImplementation(() => Promise.resolve(sam));
+    renderApp(api);
+    expect(await screen.findByText("Fullscript opens here")).toBeTruthy();
+
+    await userEvent.click(screen.getByRole("button", { name: /Add account/ }));
+    await act(async () => reloaded.resolve(overviewWith([ada, sam])));
+    await waitFor(() => expect(screen.getByRole("banner").textContent).toContain("Sam Reyes"));
+    expect(screen.getByRole("button", { name: /^Sam Reyes/ }).getAttribute("aria-current")).toBe("true");
+  });
+
+  it("keeps each account's patient and open screen while History, Settings or another account is shown", async () => {
+    lib.mounts = 0;
+    const ada = account({ id: "a1", userName: "Dr. Ada Moss", isDefault: true });
+    const sam = account({ id: "a2", userName: "Sam Reyes", role: "staff" });
+    const amos: Patient = { id: "pat-1", firstName: "Amos", lastName: "Kline", email: "amos@example.com", dateOfBirth: "", sex: "", mobileNumber: "" };
+    const api = fakeApi(() => Promise.resolve(overviewWith([ada, sam])), {
+      patient: vi.fn<CompanionApi["patient"]>(() => Promise.resolve(amos)),
+      newSessionGrant: vi.fn<CompanionApi["newSessionGrant"]>(() =>
+        Promise.resolve<SessionGrant>({ secretToken: "s", expiresAt: "2030-01-01T00:00:00Z", env: "us-snd", domain: "https://embed.test", publicKey: "pk" }),
+      ),
+    });
+    renderApp(api);
+    expect(await screen.findByText("Fullscript opens here")).toBeTruthy();
+    const open: LaunchIntent = { account: "a1", patientId: "pat-1", patientEmail: "", feature: "treatment-plan", in: "window", source: "command", problem: "" };
+    await act(async () => api.emitLaunch(open));
+    expect(await screen.findByRole("button", { name: /Clear patient Amos Kline/ })).toBeTruthy();
+    await waitFor(() => expect(lib.mounts).toBe(1));
+
+    for (const away of ["History", "Settings"]) {
+      await userEvent.click(screen.getByRole("button", { name: away }));
+      expect(screen.queryByRole("button", { name: /Clear patient Amos Kline/ })).toBeNull();
+      await userEvent.click(screen.getByRole("button", { name: /^Dr\. Ada Moss/ }));
+      expect(screen.getByRole("button", { name: /Clear patient Amos Kline/ })).toBeTruthy();
+      expect(screen.getByText("Treatment plan for Amos Kline")).toBeTruthy();
+    }
+    // Another account starts clean; coming back finds Ada's patient and screen as they were.
+    await userEvent.click(screen.getByRole("button", { name: /^Sam Reyes/ }));
+    expect(screen.queryByRole("button", { name: /Clear patient Amos Kline/ })).toBeNull();
+    expect(screen.getByText("Fullscript opens here")).toBeTruthy();
+    await userEvent.click(screen.getByRole("button", { name: /^Dr\. Ada Moss/ }));
+    expect(screen.getByRole("button", { name: /Clear patient Amos Kline/ })).toBeTruthy();
+    // The screen was never mounted again: no second grant spent.
+    expect(lib.mounts).toBe(1);
+    expect(api.newSessionGrant).toHaveBeenCalledTimes(1);
   });
 });

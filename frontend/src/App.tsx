@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { useCompanionApi } from "./api/CompanionApiContext";
 import type { FrontendReport } from "./api/companionApi";
 import { ChooseAccountPanel } from "./components/content/ChooseAccountPanel";
@@ -39,9 +39,16 @@ export function App() {
   const online = useOnlineStatus();
   const [selectedId, setSelectedId] = useState<string | null>(null);
   const [view, setView] = useState<SidebarView>("account");
+  const arriving = useRef<string | null>(null);
+  // Each account's workspace (patient, open screen) lives while the app
+  // runs: kept mounted, hidden while another account or view is shown.
+  const [visited, setVisited] = useState<string[]>([]);
   const launch = useLaunchIntent();
   const signIn = useSignIn({
     onSignedIn: (a) => {
+      // The overview on screen predates this account: keep the choice until
+      // the reloaded one lists it.
+      arriving.current = a.id;
       reload();
       setSelectedId(a.id);
       setView("account");
@@ -56,12 +63,19 @@ export function App() {
   // Open on the default account; forget one that was signed out.
   useEffect(() => {
     if (!overview) return;
-    if (selectedId !== null && !overview.accounts.some((a) => a.id === selectedId)) setSelectedId(null);
+    const listed = (id: string) => overview.accounts.some((a) => a.id === id);
+    if (arriving.current !== null && listed(arriving.current)) arriving.current = null;
+    if (selectedId !== null && !listed(selectedId) && selectedId !== arriving.current) setSelectedId(null);
+    setVisited((ids) => (ids.every(listed) ? ids : ids.filter(listed)));
     if (selectedId === null) {
       const first = overview.accounts.find((a) => a.isDefault);
       if (first) setSelectedId(first.id);
     }
   }, [overview, selectedId]);
+
+  useEffect(() => {
+    if (selected && !visited.includes(selected.id)) setVisited((ids) => [...ids, selected.id]);
+  }, [selected, visited]);
 
   // An `open` or a link names an account: show it, on the account view. One
   // that cannot be followed is said above the view, and changes nothing.
@@ -122,15 +136,7 @@ export function App() {
   } else if (selected && view === "history") {
     content = <HistoryView account={selected} />;
   } else if (selected) {
-    content = (
-      <AccountWorkspace
-        account={selected}
-        online={online}
-        launch={intent && intentAccount?.id === selected.id ? intent : null}
-        onLaunchHandled={launch.done}
-        onOpenDiagnostics={() => setView("diagnostics")}
-      />
-    );
+    content = null; // the workspaces below
   } else {
     content = <ChooseAccountPanel />;
   }
@@ -151,7 +157,22 @@ export function App() {
       <div className="workspace">
         <SessionHeader account={selected} environment={overview?.environment ?? null} />
         {notice && <LaunchNotice title={notice.title} message={notice.message} onDismiss={() => setNotice(null)} />}
-        <main className="workspace__main">{content}</main>
+        <main className="workspace__main">
+          {content}
+          {accounts
+            .filter((a) => visited.includes(a.id))
+            .map((a) => (
+              <div key={a.id} className="workspace-slot" hidden={content !== null || a.id !== selected?.id}>
+                <AccountWorkspace
+                  account={a}
+                  online={online}
+                  launch={intent && intentAccount?.id === a.id ? intent : null}
+                  onLaunchHandled={launch.done}
+                  onOpenDiagnostics={() => setView("diagnostics")}
+                />
+              </div>
+            ))}
+        </main>
       </div>
     </div>
   );

@@ -52,7 +52,7 @@ describe("useSignIn with SignInPanel", () => {
     expect(phase()).toBe("waiting");
     const wait = screen.getByRole("status");
     expect(wait.textContent).toContain(
-      "Finish signing in in your browser. The browser window says when you can come back.",
+      "Sign in to Fullscript in the browser window that opened. It says when you can come back here.",
     );
     expect(wait.querySelector(".spinner")).toBeTruthy();
     expect(screen.getByText(/Signing in to Fullscript/).textContent).toContain("US sandbox");

@@ -56,7 +56,15 @@ export function fakeFullscript({ holdMount = false }: { holdMount?: boolean } = 
           if (!el) throw new Error("Could not find the mount point for the iframe.");
           frame = document.createElement("iframe");
           frame.src = `${client.domain}/api/embeddable/session/embed/entry`;
-          el.append(frame);
+          // Like the library: a loading cover with a fixed id, which the
+          // frame's onload hides by looking the id up in the whole page.
+          const cover = document.createElement("div");
+          cover.id = "loaderContainer";
+          frame.onload = () => {
+            const first = document.getElementById("loaderContainer");
+            if (first) first.style.display = "none";
+          };
+          el.append(cover, frame);
           if (frame.isConnected) claimed.push(options.secretToken);
           mountPoint = el;
         }),

@@ -71,7 +71,7 @@ export function SignInPanel({ phase, error, environment, onCancel, onRetry }: Si
       <div className="sign-in__wait" role="status" aria-live="polite">
         <span className="spinner" aria-hidden="true" />
         <p className="panel__lead">
-          Finish signing in in your browser. The browser window says when you can come back.
+          Sign in to Fullscript in the browser window that opened. It says when you can come back here.
         </p>
       </div>
       <p className="sign-in__env">

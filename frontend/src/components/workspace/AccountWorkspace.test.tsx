@@ -153,4 +153,14 @@ describe("AccountWorkspace", () => {
     await waitFor(() => expect(lib.created).toHaveLength(1));
     expect(lib.created[0]?.options).toEqual({ secretToken: "secret-1", patient: { email: "new@example.com" } });
   });
+
+  it("after a patient is chosen with Enter, the keyboard is on Treatment plan", async () => {
+    const ada: Patient = { id: "pat-1", firstName: "Ada", lastName: "Moss", email: "ada@example.com", dateOfBirth: "", sex: "", mobileNumber: "" };
+    const searchPatients = vi.fn<CompanionApi["searchPatients"]>(() => Promise.resolve({ patients: [ada], page: 1, totalPages: 1, totalCount: 1 }));
+    setup({ overrides: { searchPatients } });
+    await userEvent.type(screen.getByRole("combobox", { name: "Patient" }), "ada");
+    await screen.findByRole("option", { name: /Ada Moss/ });
+    await userEvent.keyboard("{ArrowDown}{Enter}");
+    await waitFor(() => expect(document.activeElement).toBe(screen.getByRole("button", { name: /^Treatment plan/ })));
+  });
 });

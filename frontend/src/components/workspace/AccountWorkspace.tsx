@@ -128,6 +128,14 @@ function AccountWorkspaceFor({ account, online, launch, onLaunchHandled, onOpenD
     }
   }, [launch, online, onLaunchHandled, api, account.id, choice, open]);
 
+  // A patient just chosen: the next step is opening something for them.
+  const features = useRef<HTMLDivElement>(null);
+  const focusFeatures = () => {
+    const first = features.current?.querySelector<HTMLButtonElement>("button:not(:disabled)");
+    first?.focus();
+    return first !== undefined && first !== null && document.activeElement === first;
+  };
+
   // Esc closes Fullscript unless something inside (search, a list, the form) used it.
   const onKeyDown = (e: KeyboardEvent) => {
     if (e.key === "Escape" && !e.defaultPrevented && opened) setOpened(null);
@@ -183,17 +191,19 @@ function AccountWorkspaceFor({ account, online, launch, onLaunchHandled, onOpenD
 
   return (
     <div className="account-workspace" onKeyDown={onKeyDown}>
-      <PatientPicker account={account} online={online} patient={patient} onChange={setPatient} />
+      <PatientPicker account={account} online={online} patient={patient} onChange={setPatient} onChosen={focusFeatures} />
       {isStaff && (choice?.opens === "browser" || opened?.where === "browser") && (
         <PrescriberPicker accountId={account.id} online={online} value={prescriber} onChange={choosePrescriber} saveError={prescriberError} />
       )}
-      <FeatureButtons
-        online={online}
-        active={opened?.feature ?? null}
-        choice={choice}
-        busy={opening}
-        onOpen={(f) => choice && open(f, patient, choice.opens)}
-      />
+      <div ref={features} className="account-workspace__features">
+        <FeatureButtons
+          online={online}
+          active={opened?.feature ?? null}
+          choice={choice}
+          busy={opening}
+          onOpen={(f) => choice && open(f, patient, choice.opens)}
+        />
+      </div>
       <div className="account-workspace__embed">{area}</div>
     </div>
   );

@@ -103,6 +103,46 @@ describe("FullscriptPanel", () => {
     expect(lib.Fullscript).toHaveBeenCalledWith({ publicKey: "pk-1", env: "us-snd", domain: DOMAIN });
   });
 
+  it("hides its own loading cover when its frame loads, though another panel's cover comes first in the page", async () => {
+    // Another account's panel, kept hidden, with the library's cover (same fixed id).
+    const other = document.createElement("div");
+    other.id = "loaderContainer";
+    document.body.prepend(other);
+    try {
+      const lib = fakeFullscript();
+      const api = fakeApi(() => Promise.resolve(overviewWith()), { newSessionGrant: grants() });
+      setup({ api, lib });
+      await mounted(lib.features, 1);
+      const frame = lib.features[0]?.frame();
+      const own = frame?.parentElement?.querySelector<HTMLElement>("#loaderContainer");
+      expect(own).toBeTruthy();
+      act(() => {
+        frame?.dispatchEvent(new Event("load"));
+      });
+      expect(own?.style.display).toBe("none");
+    } finally {
+      other.remove();
+    }
+  });
+
+  it("offers the connection check while the screen is silent, and not once Fullscript has spoken", async () => {
+    const lib = fakeFullscript();
+    setup({ api: fakeApi(() => Promise.resolve(overviewWith()), { newSessionGrant: grants() }), lib });
+    await mounted(lib.features, 1);
+    expect(screen.getByRole("button", { name: "Screen stays blank? Check the connection" })).toBeTruthy();
+    postFromEmbed({ type: "embed.ready", payload: {} });
+    expect(screen.queryByRole("button", { name: "Screen stays blank? Check the connection" })).toBeNull();
+  });
+
+  it("drops the connection hint when the frame check finds Fullscript frames this window, though the screen stays quiet", async () => {
+    const lib = fakeFullscript();
+    const embedFrameCheck = vi.fn<CompanionApi["embedFrameCheck"]>(() => Promise.resolve("allowed"));
+    render(panel({ api: fakeApi(() => Promise.resolve(overviewWith()), { newSessionGrant: grants(), embedFrameCheck }), lib, silenceMs: 20 }));
+    await mounted(lib.features, 1);
+    await waitFor(() => expect(embedFrameCheck).toHaveBeenCalled());
+    await waitFor(() => expect(screen.queryByRole("button", { name: "Screen stays blank? Check the connection" })).toBeNull());
+  });
+
   it("hands the library a bare origin, and makes a new client when the public key changes", async () => {
     const lib = fakeFullscript();
     const first = setup({

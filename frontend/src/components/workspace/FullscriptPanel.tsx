@@ -31,8 +31,8 @@ const featureTitles: Record<Feature, string> = {
 };
 
 /**
- * Fullscript's own screen for one feature. Only one may be on screen at a
- * time: the library's loader uses a fixed element id.
+ * Fullscript's own screen for one feature. Another account's, kept hidden,
+ * may be in the page too (each mount hides its own loading cover).
  */
 export function FullscriptPanel({
   account,
@@ -68,10 +68,14 @@ export function FullscriptPanel({
     <section className="fullscript-panel" aria-label={title} onKeyDown={onKeyDown}>
       <div className="fullscript-panel__toolbar">
         <h2 className="fullscript-panel__title">{title}</h2>
-        {/* A frame Fullscript refuses stays blank without any signal the app could see. */}
-        <button type="button" className="link-button" onClick={onOpenDiagnostics}>
-          Screen stays blank? Check the connection
-        </button>
+        {/* A frame Fullscript refuses stays blank without any signal the app could
+            see. The hint goes once Fullscript has spoken, or once the frame check
+            says Fullscript frames this window (the screen is there, merely quiet). */}
+        {!heard && frame !== "allowed" && (
+          <button type="button" className="link-button" onClick={onOpenDiagnostics}>
+            Screen stays blank? Check the connection
+          </button>
+        )}
         <button type="button" className="button button--secondary button--small" onClick={close}>
           Close
         </button>

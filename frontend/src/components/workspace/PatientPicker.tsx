@@ -11,24 +11,33 @@ export interface PatientPickerProps {
   /** The chosen patient; the picker is controlled, so a launch can choose one too. */
   patient: Patient | null;
   onChange: (patient: Patient | null) => void;
+  /**
+   * Where the keyboard goes once a patient is chosen: it returns whether it
+   * took the focus (the next step, Treatment plan); if not, the chip does.
+   */
+  onChosen?: () => boolean;
 }
 
 /**
  * The patient bar: search, recent patients, or a new one typed in. The
  * chosen patient lives in memory only; nothing here is written to disk.
  */
-export function PatientPicker({ account, online, patient, onChange }: PatientPickerProps) {
+export function PatientPicker({ account, online, patient, onChange, onChosen }: PatientPickerProps) {
   const labelId = useId();
   const [adding, setAdding] = useState(false);
-  // Whatever replaces the control the keyboard was on takes the focus: the
-  // chip after choosing, the search field after Clear.
+  // The focus goes where the keyboard goes next: after choosing, to what
+  // opens Fullscript (else the chip, never its clear button, which one more
+  // Enter would press); after Clear, to the search field.
   const [focusSearch, setFocusSearch] = useState(false);
   const [focusChip, setFocusChip] = useState(false);
 
   const choose = (p: Patient) => {
     setAdding(false);
-    setFocusChip(true);
     onChange(p);
+    // After the chip replaced the search field, so the focus is not lost with it.
+    setTimeout(() => {
+      if (!onChosen?.()) setFocusChip(true);
+    }, 0);
   };
 
   return (

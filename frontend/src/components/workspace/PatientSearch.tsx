@@ -123,7 +123,9 @@ export function PatientSearch({ account, online, onChoose, autoFocus = false, la
     }
   };
 
-  const expanded = search.status !== "idle" && focused;
+  // One letter finds too many to be of use: say what is needed instead of nothing.
+  const tooShort = online && trimmed.length > 0 && trimmed.length < MIN_QUERY;
+  const expanded = (search.status !== "idle" || tooShort) && focused;
   const optionId = (i: number) => `${listId}-option-${i}`;
 
   return (
@@ -154,6 +156,11 @@ export function PatientSearch({ account, online, onChoose, autoFocus = false, la
       />
       {/* Clicks in the list keep the focus in the field (WebKit does not focus clicked buttons). */}
       <div className="patient-search__popover" hidden={!expanded} onMouseDown={(e) => e.preventDefault()}>
+        {tooShort && (
+          <p className="patient-search__status" role="status">
+            Type at least {MIN_QUERY} letters of a name or email.
+          </p>
+        )}
         {search.status === "searching" && (
           <p className="patient-search__status" role="status">
             <span className="spinner spinner--small" aria-hidden="true" /> Searching…

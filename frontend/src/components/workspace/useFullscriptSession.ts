@@ -54,6 +54,23 @@ function newMount(containerId: string): Mount | null {
   return { element, feature: null, resolved: false, closed: false, cleanups: [] };
 }
 
+/**
+ * The library's loading cover has a fixed id and its frame's onload hides the
+ * first element with that id in the page. Another account's panel, kept
+ * hidden, may hold that one: so each mount hides its own cover when its frame
+ * has loaded.
+ */
+function hideOwnLoader(m: Mount): void {
+  const frame = m.element.querySelector("iframe");
+  const cover = m.element.querySelector<HTMLElement>("#loaderContainer");
+  if (!frame || !cover) return;
+  const hide = () => {
+    cover.style.display = "none";
+  };
+  frame.addEventListener("load", hide);
+  m.cleanups.push(() => frame.removeEventListener("load", hide));
+}
+
 function close(m: Mount): void {
   if (m.closed) return;
   m.closed = true;
@@ -231,6 +248,7 @@ export function useFullscriptSession({ account, feature, patient, mountId, loadF
           f.unmount();
           return;
         }
+        hideOwnLoader(m);
         setMounted(true);
         if (!frameSeen()) setState({ status: "open" });
         if (!remembered && feature === "treatment-plan" && patient) {
