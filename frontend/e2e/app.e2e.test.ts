@@ -86,7 +86,7 @@ describe("the practitioner's window, end to end", () => {
 
     // Back to Ada at Riverside: find the patient, open the treatment plan.
     await page.getByRole("button", { name: /^Dr\. Ada Moss/ }).click();
-    await page.getByPlaceholder(/Search name or email/).fill("kline");
+    await page.getByRole("combobox", { name: "Patient" }).fill("kline");
     const first = page.getByRole("option").first();
     await first.waitFor();
     const patientName = ((await first.textContent()) ?? "").match(/^Amos Kline/)?.[0];

@@ -255,4 +255,18 @@ describe("App", () => {
     expect(lib.mounts).toBe(1);
     expect(api.newSessionGrant).toHaveBeenCalledTimes(1);
   });
+
+  it("a kept workspace asks again where Fullscript opens when it is shown (Settings may have changed it)", async () => {
+    const ada = account({ id: "a1", userName: "Dr. Ada Moss", isDefault: true });
+    let opens: "window" | "browser" = "window";
+    const api = fakeApi(() => Promise.resolve(overviewWith([ada])), {
+      howFullscriptOpens: vi.fn<CompanionApi["howFullscriptOpens"]>(() => Promise.resolve({ setting: opens, opens, reason: "" })),
+    });
+    renderApp(api);
+    expect(await screen.findByRole("button", { name: /Treatment plan · opens here/ })).toBeTruthy();
+    await userEvent.click(screen.getByRole("button", { name: "History" }));
+    opens = "browser"; // as if Settings were saved meanwhile
+    await userEvent.click(screen.getByRole("button", { name: /^Dr\. Ada Moss/ }));
+    expect(await screen.findByRole("button", { name: /Treatment plan ↗ opens in your browser/ })).toBeTruthy();
+  });
 });

@@ -165,6 +165,7 @@ export function App() {
               <div key={a.id} className="workspace-slot" hidden={content !== null || a.id !== selected?.id}>
                 <AccountWorkspace
                   account={a}
+                  active={content === null && a.id === selected?.id}
                   online={online}
                   launch={intent && intentAccount?.id === a.id ? intent : null}
                   onLaunchHandled={launch.done}

@@ -22,6 +22,8 @@ export interface AccountWorkspaceProps {
   onOpenDiagnostics: () => void;
   /** How long an Embed screen may stay silent before the app checks it (tests shorten it). */
   silenceMs?: number;
+  /** On screen now; a workspace kept while another view is shown is not. */
+  active?: boolean;
 }
 
 /** What is in the Fullscript area; `seq` makes every opening a new one. */
@@ -45,14 +47,14 @@ export function AccountWorkspace(props: AccountWorkspaceProps) {
   return <AccountWorkspaceFor key={props.account.id} {...props} />;
 }
 
-function AccountWorkspaceFor({ account, online, launch, onLaunchHandled, onOpenDiagnostics, silenceMs }: AccountWorkspaceProps) {
+function AccountWorkspaceFor({ account, online, launch, onLaunchHandled, onOpenDiagnostics, silenceMs, active = true }: AccountWorkspaceProps) {
   const api = useCompanionApi();
   const [patient, setPatient] = useState<Patient | null>(null);
   const [opened, setOpened] = useState<Opened | null>(null);
   const seq = useRef(0);
   const handledLaunch = useRef<LaunchIntent | null>(null);
   const launchSeq = useRef(0);
-  const { choice, remember } = useOpenChoice(account.id, account.environment, online);
+  const { choice, remember } = useOpenChoice(account.id, account.environment, online, active);
   const { state: browserState, open: openBrowser, copy: copyLink, clear: clearBrowser } = useBrowserOpening();
   const isStaff = account.role === "staff";
   // A staff member's practitioner, as on screen: every link is made for this one.
