@@ -212,12 +212,14 @@ func TestPackageArtifacts(t *testing.T) {
 		if !bytes.Contains(setup, []byte("Nullsoft")) {
 			t.Error("the setup .exe is not an NSIS installer")
 		}
-		nsh, err := os.ReadFile("build/windows/installer/wails_tools.nsh")
+		nsi, err := os.ReadFile("build/windows/installer/project.nsi")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !strings.Contains(string(nsh), `CUSTOM_PROTOCOL_ASSOCIATE "fullscript-companion"`) {
-			t.Error("the installer does not register fullscript-companion:// (wails.json info.protocols)")
+		// Registered, with the program's path quoted (it is under "Program Files").
+		if !strings.Contains(string(nsi), `CUSTOM_PROTOCOL_ASSOCIATE "fullscript-companion"`) ||
+			!strings.Contains(string(nsi), `"$\"$INSTDIR\${PRODUCT_EXECUTABLE}$\" $\"%1$\""`) {
+			t.Error("the installer does not register fullscript-companion:// with a quoted command")
 		}
 	})
 }

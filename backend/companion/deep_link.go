@@ -77,6 +77,14 @@ func ParseLink(raw string) (LaunchIntent, error) {
 			return in, &LinkError{Reason: fmt.Sprintf("its %q is longer than %d characters.", key, maxLinkValue)}
 		}
 	}
+	for key, values := range q {
+		// Decoded, a value must still be plain text: no control or
+		// formatting characters (a right-to-left override could dress a
+		// name up as another in the window's notice).
+		if strings.IndexFunc(values[0], func(r rune) bool { return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) }) >= 0 {
+			return in, &LinkError{Reason: fmt.Sprintf("its %q holds control or formatting characters.", key)}
+		}
+	}
 	in.Account = strings.TrimSpace(q.Get("account"))
 	in.PatientID = strings.TrimSpace(q.Get("patient_id"))
 	in.PatientEmail = strings.TrimSpace(q.Get("patient_email"))
@@ -112,6 +120,10 @@ func LaunchFromArgs(args []string) (in LaunchIntent, ok bool, err error) {
 	case len(args) > 0 && args[0] == "open":
 		in, err = ParseOpenArgs(args[1:])
 		return in, err == nil, err
+	case len(args) > 1 && slices.ContainsFunc(args, IsLink):
+		// A link never comes with more: whatever split it or was added to it
+		// must not reach the commands (signout, link --open…).
+		return LaunchIntent{Source: LaunchFromLink, Problem: (&LinkError{Reason: "it came with other arguments; a link is handed over alone."}).Error()}, true, nil
 	case len(args) == 1 && IsLink(args[0]):
 		in, err := ParseLink(args[0])
 		if err != nil {

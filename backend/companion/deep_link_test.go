@@ -56,6 +56,9 @@ func TestParseLinkRefuses(t *testing.T) {
 		{"a control character", "fullscript-companion://open?account=a\nb", "control characters"},
 		{"a malformed query", "fullscript-companion://open?account=%zz", "query is malformed"},
 		{"far too long", "fullscript-companion://open?account=" + strings.Repeat("a", 3000), "at most 2048"},
+		{"a decoded newline", "fullscript-companion://open?account=a%0Ab", `its "account" holds control or formatting characters`},
+		{"a right-to-left override", "fullscript-companion://open?account=%E2%80%AEcinilC", `its "account" holds control or formatting characters`},
+		{"a zero-width space", "fullscript-companion://open?patient_email=a%E2%80%8B%40b.c", `its "patient_email" holds control or formatting characters`},
 		{"a long value", "fullscript-companion://open?account=" + strings.Repeat("a", 400), `its "account" is longer than 320`},
 	}
 	for _, tt := range tests {
@@ -94,7 +97,11 @@ func TestLaunchFromArgs(t *testing.T) {
 		{"bad open flags are a usage error", []string{"open", "--feature", "x"}, false, LaunchIntent{}, "", true},
 		{"no arguments", nil, false, LaunchIntent{}, "", false},
 		{"a command", []string{"accounts"}, false, LaunchIntent{}, "", false},
-		{"a link with more after it is not a launch", []string{"fullscript-companion://open", "x"}, false, LaunchIntent{}, "", false},
+		// Never a command: a link with more beside it is a bad link, shown in the window.
+		{"a link with a command after it", []string{"fullscript-companion://open", "signout"}, true,
+			LaunchIntent{Source: LaunchFromLink}, "came with other arguments", false},
+		{"a command with a link after it", []string{"signout", "fullscript-companion://open"}, true,
+			LaunchIntent{Source: LaunchFromLink}, "came with other arguments", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -92,7 +92,10 @@ Section
     CreateShortCut "$DESKTOP\${INFO_PRODUCTNAME}.lnk" "$INSTDIR\${PRODUCT_EXECUTABLE}"
 
     !insertmacro wails.associateFiles
-    !insertmacro wails.associateCustomProtocols
+    ; fullscript-companion:// links. Not wails.associateCustomProtocols: its
+    ; command leaves the program's path unquoted, and under "Program Files"
+    ; Windows would try C:\Program.exe first.
+    !insertmacro CUSTOM_PROTOCOL_ASSOCIATE "fullscript-companion" "Fullscript Companion link" "$INSTDIR\${PRODUCT_EXECUTABLE},0" "$\"$INSTDIR\${PRODUCT_EXECUTABLE}$\" $\"%1$\""
 
     !insertmacro wails.writeUninstaller
 SectionEnd

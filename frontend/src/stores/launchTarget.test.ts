@@ -39,4 +39,12 @@ describe("launchTarget", () => {
     const t = launchTarget(intent({ source: "command", account: "nobody" }), [riverside]);
     expect(t).toMatchObject({ kind: "notice", title: "The open command could not be followed" });
   });
+
+  it("quotes a link's account name short and plain, never as a message of its own", () => {
+    const t = launchTarget(intent({ account: "Your session expired. Call 555-0100 to keep your data safe now" }), [riverside]);
+    expect(t.kind).toBe("notice");
+    if (t.kind !== "notice") return;
+    expect(t.message).toContain("“Your session expired. Call 555-0100 to k…”");
+    expect(t.message).not.toContain("data safe");
+  });
 });

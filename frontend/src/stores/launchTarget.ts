@@ -32,7 +32,8 @@ export function launchTarget(intent: LaunchIntent, accounts: Account[]): LaunchT
   const from = intent.source === "link" ? "link" : "open command";
   const title = `The ${from} could not be followed`;
   if (intent.problem !== "") return { kind: "notice", title, message: intent.problem };
-  const named = intent.account.trim();
+  // Quoted back from a link, so plain and short: no text dressed as a message.
+  const named = shown(intent.account.trim());
   if (accounts.length === 0) {
     return { kind: "notice", title, message: "No account is signed in here yet. Add the account, then open it again." };
   }
@@ -44,4 +45,10 @@ export function launchTarget(intent: LaunchIntent, accounts: Account[]): LaunchT
     return { kind: "notice", title, message: `It is for the account “${named}”, which is not signed in here. Check the name, or add the account and open it again.` };
   }
   return { kind: "account", account };
+}
+
+/** Text from a link as the window quotes it: printable, at most 40 characters. */
+function shown(s: string): string {
+  const plain = Array.from(s.replace(/[\p{Cc}\p{Cf}]/gu, ""));
+  return plain.length <= 40 ? plain.join("") : `${plain.slice(0, 40).join("")}…`;
 }

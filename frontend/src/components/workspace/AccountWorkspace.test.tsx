@@ -163,4 +163,16 @@ describe("AccountWorkspace", () => {
     await userEvent.keyboard("{ArrowDown}{Enter}");
     await waitFor(() => expect(document.activeElement).toBe(screen.getByRole("button", { name: /^Treatment plan/ })));
   });
+
+  it("a link opens a patient the clinic has by itself, but a new patient's screen waits for a click", async () => {
+    const fromLink = (overrides: Partial<LaunchIntent>) => launch({ source: "link", ...overrides });
+    const searchPatients = vi.fn<CompanionApi["searchPatients"]>(() => Promise.resolve({ patients: [], page: 1, totalPages: 0, totalCount: 0 }));
+    const { api } = setup({ intent: fromLink({ patientEmail: "someone@attacker.example" }), overrides: { searchPatients } });
+    await waitFor(() => expect(document.activeElement).toBe(screen.getByRole("button", { name: /^Treatment plan/ })));
+    // Chosen and ready, but nothing made at Fullscript, nothing remembered.
+    expect(screen.getByRole("button", { name: "Clear patient someone@attacker.example" })).toBeTruthy();
+    expect(api.newSessionGrant).not.toHaveBeenCalled();
+    expect(api.rememberPatient).not.toHaveBeenCalled();
+    expect(lib.created).toHaveLength(0);
+  });
 });

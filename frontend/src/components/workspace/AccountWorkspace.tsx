@@ -106,6 +106,16 @@ function AccountWorkspaceFor({ account, online, launch, onLaunchHandled, onOpenD
     const go = (chosen: Patient | null) => {
       if (mine !== launchSeq.current) return; // a newer launch took over
       setPatient(chosen);
+      // A link is untrusted (any page can hold one): it may open a screen for
+      // a patient the clinic has, in this window. Anything that would make
+      // something at Fullscript or leave the app (a Redirect link, the
+      // browser, a new patient from the link's email) waits for a click: the
+      // screen's button gets the focus instead.
+      const link = launch.source === "link";
+      if (link && (where === "browser" || !chosen || chosen.id === "")) {
+        if (where) focusFeature(launch.feature);
+        return;
+      }
       if (online && where) open(launch.feature, chosen, where);
     };
     const named = launchPatient(launch);
@@ -132,6 +142,10 @@ function AccountWorkspaceFor({ account, online, launch, onLaunchHandled, onOpenD
 
   // A patient just chosen: the next step is opening something for them.
   const features = useRef<HTMLDivElement>(null);
+  const focusFeature = (feature: Feature) => {
+    const index = ["treatment-plan", "catalog", "labs"].indexOf(feature);
+    setTimeout(() => features.current?.querySelectorAll<HTMLButtonElement>("button")[index]?.focus(), 0);
+  };
   const focusFeatures = () => {
     const first = features.current?.querySelector<HTMLButtonElement>("button:not(:disabled)");
     first?.focus();
