@@ -88,6 +88,19 @@ func firstSet(vals ...string) string {
 // then settings, then the environment's defaults (for local: what the
 // running sandbox publishes).
 func (s *Service) connection(ctx context.Context, envName string, ov ConnectionOverrides) (Connection, error) {
+	c, err := s.resolveConnection(ctx, envName, ov)
+	if err != nil {
+		return Connection{}, err
+	}
+	if gaps := signInGaps(c); len(gaps) > 0 {
+		return Connection{}, missingSettings(envName, gaps)
+	}
+	return c, nil
+}
+
+// resolveConnection is connection without the check that sign-in has what
+// it needs: Settings and Diagnostics list every gap from it.
+func (s *Service) resolveConnection(ctx context.Context, envName string, ov ConnectionOverrides) (Connection, error) {
 	st, err := s.ready(ctx)
 	if err != nil {
 		return Connection{}, err
@@ -144,28 +157,89 @@ func (s *Service) connection(ctx context.Context, envName string, ov ConnectionO
 		PublicKey:    firstSet(ov.PublicKey, getenv(EnvVarPublicKey), setting("public_key")),
 		RedirectURI:  firstSet(ov.RedirectURI, getenv(EnvVarRedirectURI), setting("redirect_uri")),
 	}
-	switch {
-	case c.ClientID == "":
-		return Connection{}, missingSetting(envName, "client id", "--client-id", EnvVarClientID)
-	case c.ClientSecret == "":
-		// Never a flag: a secret on a command line is visible to every user in ps.
-		return Connection{}, missingSetting(envName, "client secret", "", EnvVarClientSecret)
-	case c.RedirectURI == "":
-		return Connection{}, missingSetting(envName, "redirect URI (the one registered for your app at Fullscript)", "--redirect-uri", EnvVarRedirectURI)
-	}
 	return c, nil
 }
 
-// missingSetting says which setting is missing and every place to set it.
-func missingSetting(env, what, flag, envVar string) error {
-	where := "in Settings"
-	if flag != "" {
-		where += ", with " + flag
+// setting is one credential an environment needs, and where else it can come from.
+type setting struct {
+	what, flag, envVar string
+}
+
+var (
+	settingClientID     = setting{"client id", "--client-id", EnvVarClientID}
+	settingClientSecret = setting{"client secret", "", EnvVarClientSecret} // never a flag: ps shows command lines to every user
+	settingRedirectURI  = setting{"redirect URI", "--redirect-uri", EnvVarRedirectURI}
+	settingPublicKey    = setting{"Embed public key", "--public-key", EnvVarPublicKey}
+)
+
+// signInGaps lists what sign-in needs and c lacks, in the order Settings shows it.
+func signInGaps(c Connection) []setting {
+	var gaps []setting
+	for _, g := range []struct {
+		value string
+		s     setting
+	}{{c.ClientID, settingClientID}, {c.ClientSecret, settingClientSecret}, {c.RedirectURI, settingRedirectURI}} {
+		if g.value == "" {
+			gaps = append(gaps, g.s)
+		}
 	}
-	where += ", or in the " + envVar + " environment variable"
+	return gaps
+}
+
+// publicKeyGap is the Embed public key when c lacks it (Embed needs it; sign-in does not).
+func publicKeyGap(c Connection) []setting {
+	if c.PublicKey == "" {
+		return []setting{settingPublicKey}
+	}
+	return nil
+}
+
+// missingSettings says everything sign-in lacks for env at once (not the
+// first gap, then the next) and every place to set it. The window offers
+// its own way out (CodeSettingsMissing: a button to Settings).
+func missingSettings(env string, gaps []setting) error {
+	names := make([]string, len(gaps))
+	var flags, vars []string
+	for i, g := range gaps {
+		names[i] = g.what
+		if g.flag != "" {
+			flags = append(flags, g.flag)
+		}
+		vars = append(vars, g.envVar)
+	}
+	fix := "Set " + pronoun(len(gaps)) + " in Settings"
+	if len(flags) > 0 {
+		fix += ", with " + joinWords(flags, "and")
+	}
+	fix += ", or in the " + joinWords(vars, "and") + " environment variable"
+	if len(vars) > 1 {
+		fix += "s"
+	}
 	return &Problem{
-		What: fmt.Sprintf("No %s is set for the %s environment.", what, env),
-		Fix:  "Set it " + where + ".",
-		Err:  fmt.Errorf("%w: %s missing for %s", ErrUsage, what, env),
+		What: fmt.Sprintf("No %s is set for %s.", joinWords(names, "or"), environmentLabel(env)),
+		Fix:  fix + ".",
+		Code: CodeSettingsMissing,
+		Err:  fmt.Errorf("%w: %s missing for %s", ErrUsage, strings.Join(names, ", "), env),
 	}
+}
+
+// missingSetting is missingSettings for one setting.
+func missingSetting(env string, s setting) error { return missingSettings(env, []setting{s}) }
+
+func pronoun(n int) string {
+	if n == 1 {
+		return "it"
+	}
+	return "them"
+}
+
+// joinWords writes a, b and c (or "or").
+func joinWords(words []string, and string) string {
+	switch len(words) {
+	case 0:
+		return ""
+	case 1:
+		return words[0]
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " " + and + " " + words[len(words)-1]
 }

@@ -40,14 +40,15 @@ func (s *Service) Diagnostics(ctx context.Context) (Diagnostics, error) {
 	s.mu.Lock()
 	d := Diagnostics{Environment: env, WebviewOrigin: s.webviewOrigin, KeyStorage: string(s.vault.Storage()), KeyStorageNote: s.vault.Note(), DataDir: s.dataDir, Missing: []string{}}
 	s.mu.Unlock()
-	conn, err := s.connection(ctx, env, ConnectionOverrides{})
+	conn, err := s.resolveConnection(ctx, env, ConnectionOverrides{})
 	if err != nil {
 		d.Missing = append(d.Missing, ViewOf(err).Message+" "+ViewOf(err).Fix)
 		return d, nil
 	}
 	d.RedirectURI, d.EmbedDomain, d.SandboxURL = conn.RedirectURI, conn.Env.EmbedDomain, conn.SandboxURL
-	if conn.PublicKey == "" {
-		d.Missing = append(d.Missing, ViewOf(missingSetting(env, "Embed public key", "--public-key", EnvVarPublicKey)).Message)
+	// Every gap at once, as Settings lists them: not the first, then the next.
+	for _, g := range append(signInGaps(conn), publicKeyGap(conn)...) {
+		d.Missing = append(d.Missing, ViewOf(missingSetting(env, g)).Message)
 	}
 	return d, nil
 }
@@ -75,13 +76,19 @@ func (s *Service) CheckConnection(ctx context.Context, accountID, origin string)
 	if _, err := s.ready(ctx); err != nil {
 		return ConnectionReport{}, err
 	}
+	// The environment Settings selected, the one Add account uses: not the
+	// chosen account's, which may be another (the built-in sandbox all green
+	// while the selected one has nothing set is what a practitioner saw).
 	env := s.currentEnvironment(ctx)
+	otherEnv := ""
 	if accountID != "" {
 		a, err := s.account(ctx, accountID)
 		if err != nil {
 			return ConnectionReport{}, err
 		}
-		env = a.Env
+		if a.Env != env {
+			otherEnv, accountID = a.Env, ""
+		}
 	}
 	r := ConnectionReport{Environment: env}
 	add := func(c Check) { r.Checks = append(r.Checks, c) }
@@ -149,6 +156,12 @@ func (s *Service) CheckConnection(ctx context.Context, accountID, origin string)
 		}
 	}
 
+	if otherEnv != "" {
+		msg := "The chosen account is in " + environmentLabel(otherEnv) + ", not " + environmentLabel(env) + "; choose one of " + environmentLabel(env) + "'s to check its access."
+		add(Check{Name: "Account access", Status: "skipped", Message: msg})
+		add(Check{Name: "Browser links", Status: "skipped", Message: msg})
+		return r, nil
+	}
 	if accountID == "" {
 		add(Check{Name: "Account access", Status: "skipped", Message: "Choose an account to check its access."})
 		add(Check{Name: "Browser links", Status: "skipped", Message: "Choose an account to check it may open Fullscript in the browser."})

@@ -19,6 +19,9 @@ const (
 	// CodeBrowserNotOpened: the link was made, the system browser would not
 	// take it: copying a new link can still work.
 	CodeBrowserNotOpened = "browser_not_opened"
+	// CodeSettingsMissing: the environment lacks what sign-in needs; the
+	// window offers Settings.
+	CodeSettingsMissing = "settings_missing"
 )
 
 func (p *Problem) Error() string {

@@ -25,7 +25,7 @@ func (s *Service) NewSessionGrant(ctx context.Context, accountID string) (Sessio
 		return SessionGrant{}, err
 	}
 	if c.conn.PublicKey == "" {
-		return SessionGrant{}, missingSetting(c.acct.Env, "Embed public key", "--public-key", EnvVarPublicKey)
+		return SessionGrant{}, missingSetting(c.acct.Env, settingPublicKey)
 	}
 	g, err := withAccess(ctx, s, accountID, func(access string) (fullscript.SessionGrant, error) {
 		return c.api.CreateSessionGrant(ctx, access)

@@ -26,6 +26,9 @@ type EnvironmentSettings struct {
 	Managed bool `json:"managed"`
 	// OpenMode is "How Fullscript opens": automatic, window or browser.
 	OpenMode string `json:"openMode"`
+	// Missing is what the environment still lacks (settings, flags and
+	// environment variables together): sign-in's needs first, then Embed's.
+	Missing []string `json:"missing"`
 }
 
 // SettingsView is what the Settings view shows.
@@ -78,11 +81,21 @@ func (s *Service) Settings(ctx context.Context) (SettingsView, error) {
 			val, _, _ := st.Setting(ctx, settingKey(name, field))
 			return val
 		}
-		v.Environments = append(v.Environments, EnvironmentSettings{
+		e := EnvironmentSettings{
 			Name: name, ClientID: get("client_id"), ClientSecretSet: get("client_secret") != "",
 			PublicKey: get("public_key"), RedirectURI: get("redirect_uri"), Managed: name == fullscript.EnvLocal,
-			OpenMode: s.openModeOf(ctx, name),
-		})
+			OpenMode: s.openModeOf(ctx, name), Missing: []string{},
+		}
+		// The built-in sandbox publishes its own; a custom one's addresses
+		// are checked by Diagnostics.
+		if !e.Managed {
+			if c, err := s.resolveConnection(ctx, name, ConnectionOverrides{}); err == nil {
+				for _, g := range append(signInGaps(c), publicKeyGap(c)...) {
+					e.Missing = append(e.Missing, g.what)
+				}
+			}
+		}
+		v.Environments = append(v.Environments, e)
 	}
 	return v, nil
 }

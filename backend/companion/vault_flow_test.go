@@ -268,9 +268,11 @@ func TestMissingSettingsAreExplained(t *testing.T) {
 		want    []string
 		notWant string
 	}{
-		{envName: "us-snd", want: []string{"No client id is set for the us-snd environment", "--client-id", EnvVarClientID}},
-		{envName: "ca", env: map[string]string{EnvVarClientID: "abc"}, want: []string{"No client secret", EnvVarClientSecret}, notWant: "--client-secret"},
-		{envName: "us", env: map[string]string{EnvVarClientID: "abc", EnvVarClientSecret: "s"}, want: []string{"redirect URI", EnvVarRedirectURI}},
+		// Everything missing at once, not the first gap then the next.
+		{envName: "us-snd", want: []string{"No client id, client secret or redirect URI is set for Fullscript's US sandbox.",
+			"--client-id and --redirect-uri", EnvVarClientID + ", " + EnvVarClientSecret + " and " + EnvVarRedirectURI}},
+		{envName: "ca", env: map[string]string{EnvVarClientID: "abc", EnvVarRedirectURI: "http://127.0.0.1/cb"}, want: []string{"No client secret is set for Fullscript Canada.", "Set it in Settings, or in the " + EnvVarClientSecret}, notWant: "--client-secret"},
+		{envName: "us", env: map[string]string{EnvVarClientID: "abc", EnvVarClientSecret: "s"}, want: []string{"No redirect URI is set", EnvVarRedirectURI}},
 		{envName: "eu", want: []string{`"eu" is not a Fullscript environment`, "us-snd"}},
 		{envName: "custom", env: map[string]string{EnvVarClientID: "abc"}, want: []string{"addresses are not usable"}},
 	}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -321,5 +322,64 @@ func TestEmbeddedSandboxSurvivesRestart(t *testing.T) {
 	defer s.Shutdown(context.Background())
 	if _, err := s.NewSessionGrant(context.Background(), a.ID); err != nil {
 		t.Errorf("the account does not work after a restart: %v", err)
+	}
+}
+
+// Issue 14, item 5: Settings, Diagnostics and Check connection agree on
+// what the environment being set up still lacks, all of it at once.
+func TestSettingsDiagnosticsAndCheckAgree(t *testing.T) {
+	w := newWorld(t, sandbox.Config{})
+	ctx := context.Background()
+	a := w.signIn("") // an account of the built-in sandbox, all green
+	view, err := w.svc.SaveSettings(ctx, SettingsInput{Environment: "us-snd", Name: "us-snd"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var us EnvironmentSettings
+	for _, e := range view.Environments {
+		if e.Name == "us-snd" {
+			us = e
+		}
+		if e.Name == "local" && len(e.Missing) != 0 {
+			t.Errorf("the built-in sandbox lacks %v", e.Missing)
+		}
+	}
+	if want := []string{"client id", "client secret", "redirect URI", "Embed public key"}; !slices.Equal(us.Missing, want) {
+		t.Errorf("saved with every field empty: missing = %v, want %v", us.Missing, want)
+	}
+
+	d, err := w.svc.Diagnostics(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Environment != "us-snd" || len(d.Missing) != 4 {
+		t.Errorf("Diagnostics for %s lists %d missing: %q", d.Environment, len(d.Missing), d.Missing)
+	}
+
+	// With the sandbox's account chosen, the check is still of us-snd.
+	r, err := w.svc.CheckConnection(ctx, a.ID, "wails://wails")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Environment != "us-snd" || r.Checks[0].Status != "failed" || !strings.Contains(r.Checks[0].Message, "client id, client secret or redirect URI") {
+		t.Errorf("check of %s: %+v", r.Environment, r.Checks[0])
+	}
+
+	// Add account on it: the window's way out is Settings.
+	_, err = w.svc.SignIn(ctx, SignInRequest{Environment: "us-snd"})
+	if v := ViewOf(err); v.Code != CodeSettingsMissing {
+		t.Errorf("sign-in on an unset environment: %+v", v)
+	}
+
+	// Filled in, the gaps go.
+	if _, err := w.svc.SaveSettings(ctx, SettingsInput{Environment: "us-snd", Name: "us-snd", ClientID: "id", ClientSecret: "s",
+		RedirectURI: "http://127.0.0.1/callback", PublicKey: "pk"}); err != nil {
+		t.Fatal(err)
+	}
+	view, _ = w.svc.Settings(ctx)
+	for _, e := range view.Environments {
+		if e.Name == "us-snd" && len(e.Missing) != 0 {
+			t.Errorf("after filling in, missing = %v", e.Missing)
+		}
 	}
 }

@@ -125,6 +125,10 @@ export function App() {
         environment={signIn.environment}
         onCancel={signIn.cancel}
         onRetry={signIn.retry}
+        onOpenSettings={() => {
+          signIn.cancel();
+          setView("settings");
+        }}
       />
     );
   } else if (view === "settings") {

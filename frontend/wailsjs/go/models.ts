@@ -275,6 +275,7 @@ export namespace companion {
 	    redirectUri: string;
 	    managed: boolean;
 	    openMode: string;
+	    missing: string[];
 	
 	    static createFrom(source: any = {}) {
 	        return new EnvironmentSettings(source);
@@ -289,6 +290,7 @@ export namespace companion {
 	        this.redirectUri = source["redirectUri"];
 	        this.managed = source["managed"];
 	        this.openMode = source["openMode"];
+	        this.missing = source["missing"];
 	    }
 	}
 	export class FieldError {

@@ -11,6 +11,8 @@ export interface SignInPanelProps {
   environment: string;
   onCancel: () => void;
   onRetry: () => void;
+  /** Shows Settings: the way out when the environment is not set up. */
+  onOpenSettings?: () => void;
 }
 
 /**
@@ -18,7 +20,7 @@ export interface SignInPanelProps {
  * the app waits for, and a way out (Cancel or Esc). After a failure: what
  * happened, what to do, Try again.
  */
-export function SignInPanel({ phase, error, environment, onCancel, onRetry }: SignInPanelProps) {
+export function SignInPanel({ phase, error, environment, onCancel, onRetry, onOpenSettings }: SignInPanelProps) {
   const cancelRef = useRef(onCancel);
   useEffect(() => {
     cancelRef.current = onCancel;
@@ -43,14 +45,24 @@ export function SignInPanel({ phase, error, environment, onCancel, onRetry }: Si
       fix: "Try again.",
       detail: "",
     };
+    // Not set up: say it in the window's words (the Go side's fix names the
+    // command line's flags and variables) and offer Settings.
+    const unset = shown.code === "settings_missing" && onOpenSettings !== undefined;
+    const fix = unset ? `Open Settings, choose ${where}, and fill in what Fullscript's API Dashboard shows for your app.` : shown.fix;
     return (
       <div className="panel panel--centered sign-in" role="alert">
         <h1 className="panel__title">{shown.message}</h1>
-        {shown.fix !== "" && <p className="panel__lead">{shown.fix}</p>}
+        {fix !== "" && <p className="panel__lead">{fix}</p>}
         <div className="sign-in__actions">
-          <button type="button" className="button button--primary" onClick={onRetry} autoFocus>
-            Try again
-          </button>
+          {unset ? (
+            <button type="button" className="button button--primary" onClick={onOpenSettings} autoFocus>
+              Open Settings
+            </button>
+          ) : (
+            <button type="button" className="button button--primary" onClick={onRetry} autoFocus>
+              Try again
+            </button>
+          )}
           <button type="button" className="button button--secondary" onClick={onCancel}>
             Cancel
           </button>

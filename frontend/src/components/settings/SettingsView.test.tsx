@@ -12,7 +12,7 @@ import { deferred, fakeApi, overviewWith } from "../../test/fakeApi";
 import { SettingsView } from "./SettingsView";
 
 function env(name: string, overrides: Partial<EnvironmentSettings> = {}): EnvironmentSettings {
-  return { name, clientId: "", clientSecretSet: false, publicKey: "", redirectUri: "", managed: name === "local", openMode: "automatic", ...overrides };
+  return { name, clientId: "", clientSecretSet: false, publicKey: "", redirectUri: "", managed: name === "local", openMode: "automatic", missing: [], ...overrides };
 }
 
 function settingsWith(environment: string, usSnd: Partial<EnvironmentSettings> = {}): SettingsData {
@@ -68,6 +68,17 @@ describe("SettingsView", () => {
   it("has no saved placeholder when no secret is stored", async () => {
     setup({ settings: () => Promise.resolve(settingsWith("us-snd", { clientSecretSet: false })) });
     expect((await screen.findByLabelText("Client secret")).getAttribute("placeholder")).toBe("");
+  });
+
+  it("saved with fields left empty, says what the environment still needs", async () => {
+    const empty = { clientId: "", clientSecretSet: false, publicKey: "", redirectUri: "", missing: ["client id", "client secret", "redirect URI", "Embed public key"] };
+    const saveSettings = vi.fn<CompanionApi["saveSettings"]>(() => Promise.resolve(settingsWith("us-snd", empty)));
+    const { user } = setup({ settings: () => Promise.resolve(settingsWith("us-snd", empty)), saveSettings });
+    await screen.findByLabelText("Client id");
+    await user.click(screen.getByRole("button", { name: "Save" }));
+    expect(
+      (await screen.findByText("Saved. Still needed for US sandbox: client id, client secret, redirect URI and Embed public key.")).getAttribute("role"),
+    ).toBe("status");
   });
 
   it("sends an empty secret (keep the stored one) unless one is typed, and says Saved", async () => {

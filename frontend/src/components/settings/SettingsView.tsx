@@ -299,7 +299,7 @@ function SettingsForm({ initial, onSaved }: { initial: SettingsData; onSaved: Se
           {saving ? "Saving…" : "Save"}
         </button>
         <span className="settings__saved" role="status">
-          {saved ? "Saved" : ""}
+          {saved ? savedText(data, selected) : ""}
         </span>
       </div>
     </form>
@@ -341,4 +341,12 @@ function TextField({ id, label, value, hint, error, onChange, type = "text", pla
       </p>
     </div>
   );
+}
+
+/** "Saved", and what the environment just saved still lacks (as Diagnostics lists it). */
+function savedText(data: SettingsData, name: string): string {
+  const missing = data.environments.find((e) => e.name === name)?.missing ?? [];
+  if (missing.length === 0) return "Saved";
+  const list = missing.length === 1 ? missing[0] : `${missing.slice(0, -1).join(", ")} and ${missing[missing.length - 1]}`;
+  return `Saved. Still needed for ${environmentLabel(name)}: ${list}.`;
 }
