@@ -80,6 +80,9 @@ func (r *loopbackRedirect) listen(ctx context.Context) (net.Listener, error) {
 		port = "0"
 	}
 	addr := net.JoinHostPort(r.bindHost, port)
+	if r.fixedPort() {
+		stopLingering(addr) // a cancelled sign-in's listener gives way to this one
+	}
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", addr)
 	if err != nil {
@@ -115,8 +118,24 @@ type callback struct {
 	exchange func(code string) (*Token, error)
 	results  chan result // buffered: the one accepted callback never blocks on it
 
-	mu   sync.Mutex
-	done bool
+	// finishHook: SignInOptions.Finish.
+	finishHook func(tok *Token) (string, error)
+
+	mu        sync.Mutex
+	done      bool
+	cancelled bool // the caller gave up: a late callback is told so, not exchanged
+}
+
+// cancel marks the attempt cancelled unless a callback was already taken;
+// it reports whether it did.
+func (c *callback) cancel() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.done {
+		return false
+	}
+	c.cancelled = true
+	return true
 }
 
 func newCallback(path, state string, log *slog.Logger, exchange func(string) (*Token, error)) *callback {
@@ -140,6 +159,12 @@ func (c *callback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	c.mu.Lock()
+	if c.cancelled {
+		c.mu.Unlock()
+		c.log.Info("sign-in listener: callback after the sign-in was cancelled in the app; its code is not used")
+		writePage(w, http.StatusGone, cancelledPage)
+		return
+	}
 	if c.done {
 		c.mu.Unlock()
 		c.log.Info("sign-in listener: callback after the sign-in finished")
@@ -182,7 +207,15 @@ func (c *callback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		c.finish(nil, err)
 		return
 	}
-	writePage(w, http.StatusOK, successPage)
+	who := ""
+	if c.finishHook != nil {
+		if who, err = c.finishHook(tok); err != nil {
+			writePage(w, http.StatusBadGateway, keepFailedPage())
+			c.finish(nil, err)
+			return
+		}
+	}
+	writePage(w, http.StatusOK, successPageFor(who))
 	c.finish(tok, nil)
 }
 

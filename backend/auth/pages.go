@@ -77,6 +77,12 @@ var (
 		Lead:   "This sign-in link is not the one the app is waiting for. It may come from an older sign-in, or from another tab.",
 		Detail: "Go back to Fullscript Companion and use the sign-in it is showing now, or start again.",
 	}
+	cancelledPage = page{
+		Title:  "This sign-in was cancelled in Fullscript Companion",
+		Tone:   "info",
+		Lead:   "This sign-in was cancelled in Fullscript Companion, so nothing was signed in.",
+		Detail: "To add the account, choose Add account in the app again. You can close this tab.",
+	}
 	finishedPage = page{
 		Title: "This sign-in is already finished",
 		Tone:  "info",
@@ -127,5 +133,29 @@ func exchangeFailedPage(err error) page {
 		Tone:   "bad",
 		Lead:   "Fullscript approved the sign-in, but the app could not get its tokens. You can close this tab and try again from the app.",
 		Detail: err.Error(),
+	}
+}
+
+// successPageFor names who signed in where ("Dr. Ada Moss at Riverside
+// Wellness Clinic"), when the caller said.
+func successPageFor(who string) page {
+	if who == "" {
+		return successPage
+	}
+	return page{
+		Title: "Signed in as " + who,
+		Tone:  "ok",
+		Lead:  "Fullscript Companion now acts as " + who + ". You can close this tab and go back to the app.",
+	}
+}
+
+// keepFailedPage: Fullscript said yes, but the app could not keep the
+// sign-in (it gave the tokens back); the app says why.
+func keepFailedPage() page {
+	return page{
+		Title:  "Signed in at Fullscript, but the app could not keep it",
+		Tone:   "bad",
+		Lead:   "Fullscript accepted the sign-in, but Fullscript Companion could not finish it, so no account was added.",
+		Detail: "Go back to the app: it says what happened and what to do.",
 	}
 }

@@ -38,6 +38,16 @@ type SignInOptions struct {
 	OnAuthURL func(url string)
 	// Logger: nil uses Config.Logger, then slog.Default().
 	Logger *slog.Logger
+	// Finish, when set, runs once the code is exchanged and before the
+	// browser's page is written: the caller keeps the sign-in (names the
+	// clinic, stores the account) and returns who signed in where, for the
+	// page to say. Its error fails the sign-in, and the page says so.
+	Finish func(tok *Token) (who string, err error)
+	// LingerAfterCancel keeps the listener for this long after the caller
+	// cancels, answering a late callback (the person authorized after
+	// Cancel in the app) with a page saying the sign-in was cancelled,
+	// never exchanging its code. 0 closes at once.
+	LingerAfterCancel time.Duration
 }
 
 // SignIn runs one authorization code flow: it listens on the redirect URI's
@@ -81,6 +91,7 @@ func SignIn(ctx context.Context, cfg Config, opts SignInOptions) (*Token, error)
 	cb := newCallback(redirect.uri.Path, state, log, func(code string) (*Token, error) {
 		return exchangeCode(attempt, cfg, conf, code, verifier)
 	})
+	cb.finishHook = opts.Finish
 	srv := &http.Server{
 		Handler:           cb,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -94,6 +105,12 @@ func SignIn(ctx context.Context, cfg Config, opts SignInOptions) (*Token, error)
 	})
 	defer func() {
 		cancel() // first, so an exchange still running gives up
+		if opts.LingerAfterCancel > 0 && ctx.Err() != nil && cb.cancel() {
+			// The caller cancelled before any callback: answer a late one
+			// for a while, off this call (the caller moves on now).
+			lingerThenStop(srv, &serving, log, ln.Addr().String(), opts.LingerAfterCancel)
+			return
+		}
 		stopListener(srv, &serving, log)
 	}()
 
@@ -177,6 +194,40 @@ func stopListener(srv *http.Server, serving *sync.WaitGroup, log *slog.Logger) {
 		_ = srv.Close()
 	}
 	serving.Wait()
+}
+
+// lingering are the listeners kept after a cancel, by address: a new
+// sign-in on the same fixed port stops its lingering one first.
+var (
+	lingerMu  sync.Mutex
+	lingering = map[string]func(){}
+)
+
+func lingerThenStop(srv *http.Server, serving *sync.WaitGroup, log *slog.Logger, addr string, d time.Duration) {
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			lingerMu.Lock()
+			delete(lingering, addr)
+			lingerMu.Unlock()
+			stopListener(srv, serving, log)
+		})
+	}
+	lingerMu.Lock()
+	lingering[addr] = stop
+	lingerMu.Unlock()
+	log.Debug("sign-in listener: kept after the cancel, for a late callback", "listen", addr, "for", d)
+	time.AfterFunc(d, stop)
+}
+
+// stopLingering stops a listener kept after a cancel on addr, if any.
+func stopLingering(addr string) {
+	lingerMu.Lock()
+	stop := lingering[addr]
+	lingerMu.Unlock()
+	if stop != nil {
+		stop()
+	}
 }
 
 // newState is 32 random bytes, base64url: unguessable and URL-safe.

@@ -506,3 +506,71 @@ func TestSignInConfigErrors(t *testing.T) {
 		})
 	}
 }
+
+// Cancelled in the app, authorized in the browser after: the listener is
+// still there for a while and says the sign-in was cancelled, exchanging
+// nothing; then it closes. A new sign-in on the same fixed port takes it over.
+func TestSignInLingersAfterCancel(t *testing.T) {
+	f := newFixture(t, sandbox.Config{AutoApprove: true})
+	f.cfg.RedirectURI = "http://127.0.0.1:" + freePort(t) + "/callback"
+	br := newBrowser(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	var authURL string
+	_, err := SignIn(ctx, f.cfg, SignInOptions{
+		Timeout:           5 * time.Second,
+		LingerAfterCancel: 700 * time.Millisecond,
+		OnAuthURL: func(u string) {
+			authURL = u
+			cancel()
+		},
+	})
+	if !errors.Is(err, ErrCancelled) {
+		t.Fatalf("err = %v, want ErrCancelled", err)
+	}
+	if err := br.open(authURL); err != nil { // the person authorizes after all
+		t.Fatalf("late authorization: %v", err)
+	}
+	status, body := br.page()
+	if status != http.StatusGone || !strings.Contains(body, "This sign-in was cancelled in Fullscript Companion") {
+		t.Errorf("late callback: %d %q", status, body)
+	}
+	if n := len(f.sb.Snapshot().Tokens); n != 0 {
+		t.Errorf("the late callback's code was exchanged: %d token pairs issued", n)
+	}
+	addr := parseAuthURL(t, authURL).redirectURI.Host
+	time.Sleep(time.Second)
+	assertClosed(t, addr)
+
+	// Within the linger, a new sign-in on the same port replaces the old listener.
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	_, _ = SignIn(ctx2, f.cfg, SignInOptions{Timeout: 5 * time.Second, LingerAfterCancel: time.Minute, OnAuthURL: func(string) { cancel2() }})
+	tok, err := SignIn(context.Background(), f.cfg, SignInOptions{Timeout: 5 * time.Second, OpenBrowser: br.open})
+	if err != nil || tok.AccessToken == "" {
+		t.Fatalf("sign-in on the port a cancelled one kept: %v", err)
+	}
+	assertClosed(t, addr)
+}
+
+// Finish runs before the browser's page: the page names who signed in
+// where, or says the app could not keep the sign-in.
+func TestSignInFinishNamesWhoOnThePage(t *testing.T) {
+	f := newFixture(t, sandbox.Config{AutoApprove: true})
+	br := newBrowser(t)
+	if _, err := SignIn(context.Background(), f.cfg, SignInOptions{Timeout: 5 * time.Second, OpenBrowser: br.open,
+		Finish: func(tok *Token) (string, error) { return "Dr. Ada Moss at Riverside Wellness Clinic", nil }}); err != nil {
+		t.Fatal(err)
+	}
+	if status, body := br.page(); status != http.StatusOK || !strings.Contains(body, "Signed in as Dr. Ada Moss at Riverside Wellness Clinic") {
+		t.Errorf("success page: %d %q", status, body)
+	}
+
+	keep := errors.New("save the account: disk full")
+	_, err := SignIn(context.Background(), f.cfg, SignInOptions{Timeout: 5 * time.Second, OpenBrowser: br.open,
+		Finish: func(*Token) (string, error) { return "", keep }})
+	if !errors.Is(err, keep) {
+		t.Errorf("err = %v, want the Finish error", err)
+	}
+	if status, body := br.page(); status != http.StatusBadGateway || !strings.Contains(body, "could not keep it") || strings.Contains(body, "disk full") {
+		t.Errorf("page after a failed Finish: %d %q", status, body)
+	}
+}

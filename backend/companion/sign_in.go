@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"fullscript-companion/backend/auth"
@@ -35,18 +36,59 @@ func (s *Service) SignIn(ctx context.Context, req SignInRequest) (AccountInfo, e
 		return AccountInfo{}, err
 	}
 	cfg := conn.authConfig(s.http, s)
-	tok, err := auth.SignIn(ctx, cfg, auth.SignInOptions{
+	// The account is kept inside the sign-in, before the browser's page is
+	// written, so the page can name who signed in where, or say it failed.
+	// Written by the listener's handler, read here once SignIn returns (a
+	// timeout can return while the handler still runs: hence the lock).
+	var (
+		keptMu  sync.Mutex
+		kept    store.Account
+		keepErr error
+	)
+	_, err = auth.SignIn(ctx, cfg, auth.SignInOptions{
 		Timeout: req.Timeout, OpenBrowser: req.OpenBrowser, OnAuthURL: req.OnAuthURL, Logger: s.log.With("component", "auth"),
+		LingerAfterCancel: signInLinger,
+		Finish: func(tok *auth.Token) (string, error) {
+			a, err := s.keepSignIn(ctx, st, conn, cfg, envName, tok)
+			keptMu.Lock()
+			kept, keepErr = a, err
+			keptMu.Unlock()
+			if err != nil {
+				return "", err
+			}
+			return whoWhere(a), nil
+		},
 	})
+	keptMu.Lock()
+	acct, keepFailed := kept, keepErr
+	keptMu.Unlock()
+	if keepFailed != nil {
+		return AccountInfo{}, keepFailed
+	}
 	if err != nil {
 		return AccountInfo{}, signInProblem(err)
 	}
+	if envName == fullscript.EnvLocal && req.Overrides.SandboxURL != "" {
+		// Later commands (refresh, sign-out) find the same sandbox.
+		if err := st.SetSetting(ctx, settingKey(fullscript.EnvLocal, "sandbox_url"), conn.SandboxURL, false); err != nil {
+			s.log.Warn("remember the sandbox address", "err", err)
+		}
+	}
+	return s.account(ctx, acct.ID)
+}
 
+// signInLinger is how long a cancelled sign-in still answers a late
+// callback (Cancel in the app, then Authorize in the browser).
+const signInLinger = 2 * time.Minute
+
+// keepSignIn names the clinic and the person and stores the account with
+// its tokens sealed; tokens it cannot keep are given back.
+func (s *Service) keepSignIn(ctx context.Context, st *store.Store, conn Connection, cfg auth.Config, envName string, tok *auth.Token) (store.Account, error) {
 	api := conn.api(s.http, s)
 	clinic, err := api.Clinic(ctx, tok.AccessToken)
 	if err != nil {
 		s.revokeQuietly(cfg, tok)
-		return AccountInfo{}, s.networkProblem("find out which clinic you signed in to", err)
+		return store.Account{}, s.networkProblem("find out which clinic you signed in to", err)
 	}
 	userName := ""
 	if u, err := api.User(ctx, tok.AccessToken, tok.ResourceOwnerType, tok.ResourceOwnerID); err == nil {
@@ -55,23 +97,24 @@ func (s *Service) SignIn(ctx context.Context, req SignInRequest) (AccountInfo, e
 		// The name is for display only; the sign-in stands without it.
 		s.log.Warn("could not read the signed-in person's name", "err", err)
 	}
-
 	acct, err := st.SaveSignIn(ctx, store.Account{
 		Environment: envName, ClinicID: clinic.ID, ClinicName: clinic.Name,
 		UserID: tok.ResourceOwnerID, UserType: tok.ResourceOwnerType, UserName: userName,
 	}, s.storedTokens(tok))
 	if err != nil {
 		s.revokeQuietly(cfg, tok)
-		return AccountInfo{}, fmt.Errorf("save the account: %w", err)
-	}
-	if envName == fullscript.EnvLocal && req.Overrides.SandboxURL != "" {
-		// Later commands (refresh, sign-out) find the same sandbox.
-		if err := st.SetSetting(ctx, settingKey(fullscript.EnvLocal, "sandbox_url"), conn.SandboxURL, false); err != nil {
-			s.log.Warn("remember the sandbox address", "err", err)
-		}
+		return store.Account{}, fmt.Errorf("save the account: %w", err)
 	}
 	s.log.Info("signed in", "account", acct.ID, "environment", envName, "clinic", clinic.ID, "user_type", tok.ResourceOwnerType)
-	return s.account(ctx, acct.ID)
+	return acct, nil
+}
+
+// whoWhere names a sign-in for the browser's page: "Dr. Ada Moss at Riverside Wellness Clinic".
+func whoWhere(a store.Account) string {
+	if a.UserName == "" {
+		return "your account at " + a.ClinicName
+	}
+	return a.UserName + " at " + a.ClinicName
 }
 
 func displayName(u fullscript.User) string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"io"
 	"log/slog"
 	"net/http"
 	"path/filepath"
@@ -381,5 +382,36 @@ func TestSettingsDiagnosticsAndCheckAgree(t *testing.T) {
 		if e.Name == "us-snd" && len(e.Missing) != 0 {
 			t.Errorf("after filling in, missing = %v", e.Missing)
 		}
+	}
+}
+
+// Issue 14, item 8: the browser's page after a sign-in names the person
+// and the clinic the app now acts as.
+func TestSignInPageNamesWhoAndWhere(t *testing.T) {
+	w := newWorld(t, sandbox.Config{AutoApprove: true})
+	page := make(chan string, 1)
+	a, err := w.svc.SignIn(context.Background(), SignInRequest{
+		Environment: "local",
+		Timeout:     20 * time.Second,
+		OpenBrowser: func(u string) error {
+			go func() {
+				res, err := http.Get(u)
+				if err != nil {
+					page <- err.Error()
+					return
+				}
+				defer res.Body.Close()
+				b, _ := io.ReadAll(res.Body)
+				page <- string(b)
+			}()
+			return nil
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := <-page
+	if want := "Signed in as " + a.UserName + " at " + a.ClinicName; a.UserName == "" || !strings.Contains(body, want) {
+		t.Errorf("the browser's page does not say %q:\n%s", want, body)
 	}
 }
