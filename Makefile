@@ -16,7 +16,8 @@ WAILS      := go tool wails
 BUILD_TAGS := webkit2_41
 
 # What the binary is built from; generated code (frontend/wailsjs, dist) is an output.
-GO_SOURCES       := $(shell find . -name '*.go' -not -name '*_test.go' -not -path './frontend/*' -not -path './build/*') go.mod go.sum wails.json build/appicon.png
+GO_SOURCES       := $(shell find . -name '*.go' -not -name '*_test.go' -not -path './frontend/*' -not -path './build/*' -not -path './tools/*') \
+                    $(wildcard backend/sandbox/web/*) go.mod go.sum wails.json build/appicon.png
 FRONTEND_SOURCES := $(shell find frontend/src frontend/public -type f) frontend/index.html frontend/vite.config.ts frontend/tsconfig.json frontend/package-lock.json
 NODE_MODULES     := frontend/node_modules/.package-lock.json
 

@@ -213,11 +213,21 @@ describe("fullscript-js 3.2.0 against the sandbox, in Chromium", () => {
     expect(patientId).toMatch(UUID);
     await frame.getByText("Selected Amos Nguyen-Test").waitFor();
 
+    // As Fullscript's screen behaves (issue 14, item 6): activating an empty
+    // plan is refused, and the complaint goes once an item is added; an item
+    // is in the plan once; an activated plan can no longer change.
+    await frame.getByRole("button", { name: "Activate treatment plan" }).click();
+    await frame.getByText("Add at least one item first.").waitFor();
     const add = frame.getByRole("button", { name: /^Add / }).first();
     const product = ((await add.getAttribute("aria-label")) ?? "").replace(/^Add /, "");
     expect(product).not.toBe("");
     await add.click();
     await frame.locator("#plan-items li", { hasText: product }).waitFor();
+    expect(await frame.getByText("Add at least one item first.").count()).toBe(0);
+    const added = frame.getByRole("button", { name: `Added ${product}` });
+    expect(await added.isDisabled()).toBe(true);
+    await added.click({ force: true }); // a second click adds nothing
+    expect(await frame.locator("#plan-items li").count()).toBe(1);
     await frame.getByRole("button", { name: "Activate treatment plan" }).click();
 
     const activated = await waitForEvent(page, "treatmentPlan.activated");
@@ -237,6 +247,8 @@ describe("fullscript-js 3.2.0 against the sandbox, in Chromium", () => {
     expect(plan.recommendations[0]?.variantId).toMatch(/\S/);
     expect(plan.labRecommendations).toEqual([]);
     await frame.getByText("Treatment plan activated and sent to the patient.").waitFor();
+    expect(await frame.getByRole("button", { name: /^Remove / }).count()).toBe(0);
+    expect(await frame.getByRole("button", { name: /^Add / }).evaluateAll((bs) => bs.every((b) => (b as HTMLButtonElement).disabled))).toBe(true);
 
     // Each callback fired once, and nothing threw.
     expect((await page.evaluate(() => window.__events)).map((e) => e.type)).toEqual([

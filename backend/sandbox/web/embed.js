@@ -58,26 +58,45 @@
     });
   }
 
+  // Like Fullscript's screen: an item is in the plan once (its Add says
+  // "Added"), and an activated plan is final: nothing to add or remove.
+  var activated = false;
+  function inPlan(kind, id) {
+    return items.some(function (i) { return i.kind === kind && i.id === id; });
+  }
+
   function renderPlan() {
     var list = $("plan-items");
     list.textContent = "";
     items.forEach(function (item, i) {
       var li = document.createElement("li");
       li.textContent = item.name + " ";
-      var remove = document.createElement("button");
-      remove.type = "button";
-      remove.className = "link";
-      remove.textContent = "Remove";
-      remove.setAttribute("aria-label", "Remove " + item.name);
-      remove.addEventListener("click", function () { items.splice(i, 1); renderPlan(); });
-      li.appendChild(remove);
+      if (!activated) {
+        var remove = document.createElement("button");
+        remove.type = "button";
+        remove.className = "link";
+        remove.textContent = "Remove";
+        remove.setAttribute("aria-label", "Remove " + item.name);
+        remove.addEventListener("click", function () { items.splice(i, 1); renderPlan(); });
+        li.appendChild(remove);
+      }
       list.appendChild(li);
     });
     $("plan-empty").hidden = items.length > 0;
+    document.querySelectorAll("button.add").forEach(function (b) {
+      var added = inPlan(b.dataset.kind, b.dataset.id);
+      b.disabled = activated || added;
+      b.textContent = added ? "Added" : "Add";
+      b.setAttribute("aria-label", (added ? "Added " : "Add ") + b.dataset.name);
+    });
+    // A complaint the plan no longer deserves goes with it.
+    var status = $("plan-status");
+    if (items.length > 0 && status.textContent === "Add at least one item first.") { say("plan-status", ""); }
   }
 
   document.querySelectorAll("button.add").forEach(function (btn) {
     btn.addEventListener("click", function () {
+      if (activated || inPlan(btn.dataset.kind, btn.dataset.id)) { return; }
       items.push({ kind: btn.dataset.kind, id: btn.dataset.id, name: btn.dataset.name });
       renderPlan();
     });
@@ -93,8 +112,9 @@
     var prac = $("practitioner-choice");
     if (prac) { body.practitioner_id = prac.value; }
     act("activate", body).then(function () {
+      activated = true;
       $("activate").disabled = true;
-      document.querySelectorAll("button.add").forEach(function (b) { b.disabled = true; });
+      renderPlan();
       say("plan-status", "Treatment plan activated and sent to the patient.");
     }, function (err) { say("plan-status", err.message, true); });
   });
