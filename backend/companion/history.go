@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"fullscript-companion/backend/fullscript"
 	"fullscript-companion/backend/store"
 )
 
@@ -59,7 +60,9 @@ func (s *Service) RecordEmbedEvent(ctx context.Context, accountID string, payloa
 		plan := obj(data, "treatmentPlan")
 		planID = str(plan["id"])
 		patient = patientOf(obj(plan, "patient"))
-		summary = planSummary(plan)
+		// The event names labs but gives products by variant id only: ask
+		// Fullscript for the plan to name them (briefly; offline, counts do).
+		summary = planSummary(plan, s.planProductNames(ctx, accountID, planID))
 	default:
 		return HistoryEntry{}, &Problem{What: "The app got an event it does not know from Fullscript.", Fix: "Nothing to do; it was not recorded.", Err: fmt.Errorf("%w: embed event type %q", ErrUsage, kind)}
 	}
@@ -117,23 +120,57 @@ func patientOf(m map[string]any) Patient {
 	}
 }
 
-func planSummary(plan map[string]any) string {
+// planSummary is what a plan holds, for History's Details: its products
+// by name when known, else how many, then its labs. The kind ("Treatment
+// plan activated") is not repeated.
+func planSummary(plan map[string]any, productNames []string) string {
 	recs, _ := plan["recommendations"].([]any)
 	labs, _ := plan["labRecommendations"].([]any)
 	if l2, ok := plan["lab_recommendations"].([]any); ok && len(labs) == 0 {
 		labs = l2
 	}
 	parts := []string{}
-	if n := len(recs); n > 0 {
-		parts = append(parts, plural(n, "product"))
+	switch {
+	case len(productNames) > 0:
+		parts = append(parts, strings.Join(productNames, ", "))
+	case len(recs) > 0:
+		parts = append(parts, plural(len(recs), "product"))
 	}
-	if n := len(labs); n > 0 {
-		parts = append(parts, plural(n, "lab"))
+	var labNames []string
+	for _, l := range labs {
+		if m, ok := l.(map[string]any); ok && str(m["name"]) != "" {
+			labNames = append(labNames, str(m["name"]))
+		}
 	}
-	if len(parts) == 0 {
-		return "Treatment plan activated"
+	switch {
+	case len(labNames) == len(labs) && len(labs) > 0:
+		parts = append(parts, "labs: "+strings.Join(labNames, ", "))
+	case len(labs) > 0:
+		parts = append(parts, plural(len(labs), "lab"))
 	}
-	return "Treatment plan activated: " + strings.Join(parts, ", ")
+	return strings.Join(parts, "; ")
+}
+
+// planProductNames asks Fullscript for a plan's product names; nil when it
+// cannot say within a few seconds (History then gives the count).
+func (s *Service) planProductNames(ctx context.Context, accountID, planID string) []string {
+	if planID == "" {
+		return nil
+	}
+	c, err := s.accountAPI(ctx, accountID)
+	if err != nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	p, err := withAccess(ctx, s, accountID, func(access string) (fullscript.TreatmentPlan, error) {
+		return c.api.TreatmentPlan(ctx, access, planID)
+	})
+	if err != nil {
+		s.log.Info("history: the plan's products are not named", "plan", planID, "err", err)
+		return nil
+	}
+	return p.Products
 }
 
 func plural(n int, word string) string {

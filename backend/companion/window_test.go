@@ -110,7 +110,8 @@ func TestRecordEmbedEventsIntoHistory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e.Kind != EventPlanActivated || e.PlanID != "plan-1" || e.PatientName != "Amos Kline" || e.Summary != "Treatment plan activated: 2 products, 1 lab" {
+	// A plan Fullscript does not know (or cannot be asked about): counts.
+	if e.Kind != EventPlanActivated || e.PlanID != "plan-1" || e.PatientName != "Amos Kline" || e.Summary != "2 products; 1 lab" {
 		t.Errorf("entry = %+v", e)
 	}
 	// The same event again (a re-render, a retry) is stored once.
@@ -413,5 +414,33 @@ func TestSignInPageNamesWhoAndWhere(t *testing.T) {
 	body := <-page
 	if want := "Signed in as " + a.UserName + " at " + a.ClinicName; a.UserName == "" || !strings.Contains(body, want) {
 		t.Errorf("the browser's page does not say %q:\n%s", want, body)
+	}
+}
+
+// History's Details name the plan's products (from Fullscript: the event
+// has variant ids only) and labs, without repeating the kind.
+func TestHistoryNamesAPlansProducts(t *testing.T) {
+	w := newWorld(t, sandbox.Config{})
+	a := w.signIn("ada.moss@example.com")
+	ctx := context.Background()
+	amos := w.patient("kline", a.ID)
+	link, _, err := w.svc.BrowserLink(ctx, BrowserRequest{AccountID: a.ID, Feature: FeatureTreatmentPlan, Patient: &amos})
+	if err != nil {
+		t.Fatal(err)
+	}
+	activateInBrowser(t, link, a.UserID)
+	plans, err := w.svc.PatientPlans(ctx, a.ID, amos.ID)
+	if err != nil || len(plans.Plans) != 1 || len(plans.Plans[0].Products) != 1 {
+		t.Fatalf("plans: %+v %v", plans, err)
+	}
+	payload := planPayload("ev-9", plans.Plans[0].ID, amos.ID)
+	payload["data"].(map[string]any)["treatmentPlan"].(map[string]any)["recommendations"] = []any{map[string]any{"variantId": "v"}}
+	payload["data"].(map[string]any)["treatmentPlan"].(map[string]any)["labRecommendations"] = []any{map[string]any{"id": "l1", "name": "Vitamin D, 25-hydroxy"}}
+	e, err := w.svc.RecordEmbedEvent(ctx, a.ID, payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := plans.Plans[0].Products[0] + "; labs: Vitamin D, 25-hydroxy"; e.Summary != want {
+		t.Errorf("summary = %q, want %q", e.Summary, want)
 	}
 }

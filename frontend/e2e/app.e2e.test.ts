@@ -5,6 +5,7 @@
 // second page and approves on the sandbox's consent page.
 //
 //   cd frontend && npm run test:browser -- e2e/app.e2e.test.ts
+import { spawnSync } from "node:child_process";
 import { mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
@@ -12,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   appEnv,
   approveInBrowser as approve,
+  nextBrowserURL,
   browserStub,
   devServerURL,
   launchChromium,
@@ -21,7 +23,7 @@ import {
   tempDir,
   type RunningApp,
 } from "./appHarness";
-import { repoRoot } from "./sandboxHarness";
+import { repoRoot, sandboxBinary } from "./sandboxHarness";
 
 const screenshotDir = path.join(repoRoot, "build/e2e");
 
@@ -46,7 +48,7 @@ async function openApp(): Promise<void> {
 }
 
 const sandboxURL = () => sandboxURLOf(app);
-const approveInBrowser = (before: number, who: RegExp) => approve(context, stub, before, who);
+const approveInBrowser = (before: number, who: RegExp, named: string) => approve(context, stub, before, who, named);
 
 beforeAll(async () => {
   mkdirSync(screenshotDir, { recursive: true });
@@ -74,15 +76,42 @@ describe("the practitioner's window, end to end", () => {
     let before = stub.urls().length;
     await page.locator("main").getByRole("button", { name: /Add/ }).click();
     await page.getByText(/Sign in to Fullscript in the browser window that opened/).waitFor();
-    await approveInBrowser(before, /Dr\. Ada Moss.*ada\.moss/);
+    await approveInBrowser(before, /Dr\. Ada Moss.*ada\.moss/, "Signed in as Dr. Ada Moss at Riverside Wellness Clinic");
     await page.getByRole("button", { name: /^Dr\. Ada Moss/ }).waitFor();
 
     // A second account: another clinic, another person.
     before = stub.urls().length;
     await page.getByRole("button", { name: /Add account/ }).click();
-    await approveInBrowser(before, /Dr\. Chloe Tremblay/);
+    await approveInBrowser(before, /Dr\. Chloe Tremblay/, "Signed in as Dr. Chloe Tremblay at");
     await page.getByRole("button", { name: /^Dr\. Chloe Tremblay/ }).waitFor();
     await expect.poll(() => page.getByRole("region", { name: "Northside Integrative Health" }).count()).toBe(1);
+    // The app lands on the account just added (issue 14, item 2).
+    await expect.poll(() => page.getByRole("banner").textContent()).toContain("Dr. Chloe Tremblay");
+    expect(await page.getByRole("button", { name: /^Dr\. Chloe Tremblay/ }).getAttribute("aria-current")).toBe("true");
+
+    // Cancel in the app, then Authorize in the browser after all (item 7):
+    // the browser is told the sign-in was cancelled, and no account is added.
+    before = stub.urls().length;
+    await page.getByRole("button", { name: /Add account/ }).click();
+    const late = await nextBrowserURL(stub, before);
+    // `wails dev` serves each browser tab's calls one at a time, so the
+    // Cancel button's call would wait behind the sign-in's own; the real
+    // window makes calls side by side. A second tab of the app makes the
+    // same call (CancelSignIn, what Cancel calls), as the window would.
+    const second = await context.newPage();
+    await second.goto(devServerURL);
+    await second.waitForFunction(() => "go" in window);
+    await second.evaluate(() => (window as unknown as { go: { main: { App: { CancelSignIn(): Promise<void> } } } }).go.main.App.CancelSignIn());
+    await second.close();
+    await page.getByText("Signing in was cancelled.").waitFor();
+    const consent = await context.newPage();
+    await consent.goto(late);
+    await consent.getByRole("radio", { name: /Dr\. Ada Moss.*ada\.moss/ }).first().check();
+    await consent.getByRole("button", { name: "Authorize" }).click();
+    await consent.getByRole("heading", { name: "This sign-in was cancelled in Fullscript Companion" }).waitFor();
+    await consent.close();
+    await page.getByRole("button", { name: "Cancel" }).click();
+    expect(await page.getByRole("button", { name: /^Dr\. Ada Moss/ }).count()).toBe(1);
 
     // Back to Ada at Riverside: find the patient, open the treatment plan.
     await page.getByRole("button", { name: /^Dr\. Ada Moss/ }).click();
@@ -109,8 +138,17 @@ describe("the practitioner's window, end to end", () => {
     // History has it.
     await page.getByRole("button", { name: "History" }).click();
     const history = page.locator("main");
-    await history.getByText("Treatment plan activated: 2 products").waitFor();
+    await history.getByText("Magnesium Glycinate, Omega-3 Fish Oil").waitFor();
     expect(await history.textContent()).toContain("Amos Kline");
+    // Back from History: the patient and Fullscript's screen are as they were,
+    // and no grant was spent to show them again (item 3).
+    type Claimed = { grants: { id: string; claimed_at: string | null }[] };
+    const claimedNow = async () => ((await (await fetch(`${sandboxURL()}/_sandbox/state`)).json()) as Claimed).grants.filter((g) => g.claimed_at).length;
+    const claimed = await claimedNow();
+    await page.getByRole("button", { name: /^Dr\. Ada Moss/ }).click();
+    await page.getByRole("button", { name: "Clear patient Amos Kline" }).waitFor();
+    await fullscript.getByText("Treatment plan activated and sent to the patient.").waitFor();
+    expect(await claimedNow()).toBe(claimed);
 
     // Sign Chloe out, with the confirmation.
     await page.getByRole("button", { name: "Actions for Dr. Chloe Tremblay" }).click();
@@ -146,7 +184,7 @@ describe("the practitioner's window, end to end", () => {
     await page.getByRole("button", { name: /^Dr\. Ada Moss/ }).waitFor();
     expect(await page.getByRole("button", { name: /^Dr\. Chloe Tremblay/ }).count()).toBe(0);
     await page.getByRole("button", { name: "History" }).click();
-    await page.locator("main").getByText("Treatment plan activated: 2 products").waitFor();
+    await page.locator("main").getByText("Magnesium Glycinate, Omega-3 Fish Oil").waitFor();
     // And the sign-in still works: Fullscript opens, with a fresh grant,
     // even when Fullscript first answers INVALID_SECRET_TOKEN (the real
     // library's serverError): the window retries once with a new grant.
@@ -175,6 +213,33 @@ describe("the practitioner's window, end to end", () => {
     // The one spent is the newest: the retry's, after the refused one.
     expect(fresh.at(-1)?.claimed_at).not.toBeNull();
     expect(after.events.filter((e) => e.reason === "INVALID_SECRET_TOKEN: injected fault")).toHaveLength(1);
+    // `open --patient-email` of a patient the clinic has (item 4), handed to
+    // this window by a second launch: it opens that patient (Fullscript
+    // matches by id), not a new one; and the launch exits 0.
+    const opened = spawnSync(
+      sandboxBinary(),
+      ["open", "--account", "Riverside Wellness Clinic", "--patient-email", "amos.kline.1@example.com", "--feature", "treatment-plan"],
+      { env: app.env, encoding: "utf8", timeout: 30_000 },
+    );
+    expect(opened.status, opened.stderr).toBe(0);
+    await page.getByRole("button", { name: /^Clear patient Amos Kline/ }).waitFor();
+    await page.frameLocator(".workspace__main iframe").getByText("Matched").waitFor({ timeout: 30_000 });
+
+    // Settings and sign-in agree (item 5): an environment saved with nothing
+    // set says what it still needs, and Add account on it points to Settings.
+    await page.getByRole("button", { name: "Settings" }).click();
+    await page.getByLabel("Environment for new sign-ins").selectOption("us-snd");
+    await page.getByRole("button", { name: "Save" }).click();
+    await page.getByText("Saved. Still needed for US sandbox: client id, client secret, redirect URI and Embed public key.").waitFor();
+    await page.getByRole("button", { name: /Add account/ }).click();
+    const unset = page.getByRole("alert").filter({ hasText: "No client id, client secret or redirect URI is set for Fullscript's US sandbox." });
+    await unset.waitFor();
+    expect(await unset.textContent()).not.toContain("FULLSCRIPT_CLIENT_ID");
+    await unset.getByRole("button", { name: "Open Settings" }).click();
+    await page.getByLabel("Environment for new sign-ins").selectOption("local");
+    await page.getByRole("button", { name: "Save" }).click();
+    await page.getByText("Saved", { exact: true }).waitFor();
+
     // The window follows the system's dark preference (Fullscript's screen keeps its own look).
     await page.emulateMedia({ colorScheme: "dark" });
     await page.screenshot({ path: path.join(screenshotDir, "app-dark.png") });

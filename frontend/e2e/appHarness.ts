@@ -57,6 +57,8 @@ export function browserStub(dir: string): { binDir: string; urls(): string[] } {
 export interface RunningApp {
   logs(): string;
   stop(): Promise<number | null>;
+  /** The app's environment, its session bus included: a second launch with it reaches this window. */
+  env: NodeJS.ProcessEnv;
 }
 
 /**
@@ -162,7 +164,7 @@ export async function startWailsDev(appEnv: NodeJS.ProcessEnv): Promise<RunningA
     }
     await new Promise((r) => setTimeout(r, 500));
   }
-  return { logs: () => logs, stop };
+  return { logs: () => logs, stop, env };
 }
 
 export function tempDir(prefix: string): string {
@@ -222,9 +224,15 @@ export async function nextBrowserURL(stub: ReturnType<typeof browserStub>, befor
 /**
  * Plays the person in the system browser: the consent page, as `who`.
  * `before` is how many addresses the browser had been given before the
- * click that starts this sign-in.
+ * click that starts this sign-in; `named` is how the page must name them.
  */
-export async function approveInBrowser(context: BrowserContext, stub: ReturnType<typeof browserStub>, before: number, who: RegExp): Promise<void> {
+export async function approveInBrowser(
+  context: BrowserContext,
+  stub: ReturnType<typeof browserStub>,
+  before: number,
+  who: RegExp,
+  named: string,
+): Promise<void> {
   const url = await nextBrowserURL(stub, before);
   expect(new URL(url).pathname).toBe("/api/oauth/authorize");
   const consent = await context.newPage();
@@ -232,6 +240,9 @@ export async function approveInBrowser(context: BrowserContext, stub: ReturnType
   // Ada works in both clinics: the first one listed is Riverside.
   await consent.getByRole("radio", { name: who }).first().check();
   await consent.getByRole("button", { name: "Authorize" }).click();
-  await consent.getByRole("heading", { name: "You are signed in to Fullscript" }).waitFor();
+  // The page names who the app now acts as, and where.
+  const done = consent.getByRole("heading", { name: /^Signed in as .+ at .+/ });
+  await done.waitFor();
+  expect(await done.textContent()).toContain(named);
   await consent.close();
 }

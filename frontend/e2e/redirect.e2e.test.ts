@@ -76,7 +76,7 @@ describe("Fullscript where it will not frame the window", () => {
     await page.getByRole("heading", { name: "Add your first Fullscript account" }).waitFor();
     let before = stub.urls().length;
     await page.locator("main").getByRole("button", { name: /Add/ }).click();
-    await approveInBrowser(context, stub, before, /Dr\. Ada Moss.*ada\.moss/);
+    await approveInBrowser(context, stub, before, /Dr\. Ada Moss.*ada\.moss/, "Signed in as Dr. Ada Moss at Riverside Wellness Clinic");
     await page.getByRole("button", { name: /^Dr\. Ada Moss/ }).waitFor();
 
     await page.getByRole("combobox", { name: "Patient" }).fill("kline");

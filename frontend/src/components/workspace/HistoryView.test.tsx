@@ -15,7 +15,7 @@ function entry(overrides: Partial<HistoryEntry>): HistoryEntry {
     patientId: "pat-1",
     patientName: "Jane Doe",
     planId: "plan-1",
-    summary: "Treatment plan activated: 2 products",
+    summary: "Magnesium Glycinate, Omega-3 Fish Oil; labs: Vitamin D, 25-hydroxy",
     ...overrides,
   };
 }
@@ -36,14 +36,17 @@ describe("HistoryView", () => {
       Promise.resolve([
         entry({ id: "old", kind: "patient.selected", at: "2030-01-01T09:00:00Z", patientName: "Amos Hart", summary: "Patient selected" }),
         entry({ id: "new", at: "2030-03-01T10:00:00Z" }),
+        // Written by an older version, the kind first: shown without it.
+        entry({ id: "older", at: "2029-12-01T10:00:00Z", summary: "Treatment plan activated: 2 products" }),
         entry({ id: "browser", kind: "browser.opened", at: "2030-02-01T10:00:00Z", planId: "", summary: "Treatment plan opened in the browser for Dr. Ben Okafor" }),
       ]),
     );
     const rows = (await screen.findAllByRole("row")).slice(1);
     expect(api.history).toHaveBeenCalledWith("acc-1");
-    expect(rows).toHaveLength(3);
-    const [first, second, third] = rows.map((r) => within(r).getAllByRole("cell").map((c) => c.textContent));
-    expect(first?.slice(1)).toEqual(["Treatment plan activated", "Jane Doe", "Treatment plan activated: 2 products"]);
+    expect(rows).toHaveLength(4);
+    const [first, second, third, fourth] = rows.map((r) => within(r).getAllByRole("cell").map((c) => c.textContent));
+    expect(first?.slice(1)).toEqual(["Treatment plan activated", "Jane Doe", "Magnesium Glycinate, Omega-3 Fish Oil; labs: Vitamin D, 25-hydroxy"]);
+    expect(fourth?.slice(1)).toEqual(["Treatment plan activated", "Jane Doe", "2 products"]);
     expect(second?.slice(1)).toEqual(["Opened in the browser", "Jane Doe", "Treatment plan opened in the browser for Dr. Ben Okafor"]);
     expect(third?.slice(1)).toEqual(["Patient selected", "Amos Hart", ""]);
     // A readable local time, with the exact one kept for machines.

@@ -82,7 +82,7 @@ export function HistoryView({ account }: { account: Account }) {
                   </td>
                   <td>{kind}</td>
                   <td>{e.patientName || <span className="history__none">Not named</span>}</td>
-                  <td>{e.summary !== kind ? e.summary : ""}</td>
+                  <td>{detailsOf(e.summary, kind)}</td>
                 </tr>
               );
             })}
@@ -91,4 +91,10 @@ export function HistoryView({ account }: { account: Account }) {
       )}
     </section>
   );
+}
+
+/** The Details cell: what the entry adds to its kind, never the kind again (older entries began with it). */
+function detailsOf(summary: string, kind: string): string {
+  if (summary === kind) return "";
+  return summary.startsWith(`${kind}: `) ? summary.slice(kind.length + 2) : summary;
 }
