@@ -359,3 +359,24 @@ func (a *App) bringForward() {
 	runtime.WindowUnminimise(ctx)
 	runtime.Show(ctx)
 }
+
+// navigate shows a place of the window the menu names (the frontend acts
+// on the event).
+func (a *App) navigate(action string) {
+	a.mu.Lock()
+	started, ctx := a.started, a.ctx
+	a.mu.Unlock()
+	if started {
+		runtime.EventsEmit(ctx, menuEvent, action)
+	}
+}
+
+// quit ends the app as closing the window does: shutdown runs.
+func (a *App) quit() {
+	a.mu.Lock()
+	started, ctx := a.started, a.ctx
+	a.mu.Unlock()
+	if started {
+		runtime.Quit(ctx)
+	}
+}

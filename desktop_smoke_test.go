@@ -100,6 +100,35 @@ func TestDesktopSmoke(t *testing.T) {
 		secondOpenHandsOver(t, binary, display, artifacts)
 	})
 
+	t.Run("Ctrl+Q quits cleanly, from the window's menu", func(t *testing.T) {
+		run := launch(t, binary, display, filepath.Join(artifacts, "app-quit.log"))
+		run.waitReady()
+		screenshotWindow(t, display, filepath.Join(artifacts, "desktop-menu.png"))
+		search := exec.Command("xdotool", "search", "--name", "^"+windowTitle+"$")
+		search.Env = append(os.Environ(), "DISPLAY="+display)
+		id, err := search.Output()
+		if err != nil || len(strings.Fields(string(id))) == 0 {
+			t.Fatalf("xdotool search (install xdotool; make deps does): %v", err)
+		}
+		win := strings.Fields(string(id))[0]
+		cmd := exec.Command("xdotool", "windowfocus", "--sync", win, "key", "--clearmodifiers", "ctrl+q")
+		cmd.Env = append(os.Environ(), "DISPLAY="+display)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("xdotool key ctrl+q: %v\n%s", err, out)
+		}
+		select {
+		case <-run.done:
+			if run.exitErr != nil {
+				t.Errorf("exit after Ctrl+Q: %v", run.exitErr)
+			}
+			if !strings.Contains(run.log.String(), `msg="shutdown complete"`) {
+				t.Errorf("Ctrl+Q did not run the shutdown:\n%s", run.log)
+			}
+		case <-time.After(smokeStopTimeout):
+			t.Fatalf("still running %v after Ctrl+Q", smokeStopTimeout)
+		}
+	})
+
 	t.Run("an unusable data folder is explained and nothing is lost", func(t *testing.T) {
 		// Where the data folder should be, there is a file the user cares about.
 		blocker := filepath.Join(t.TempDir(), "fullscript-companion")

@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	goruntime "runtime"
 	"strings"
 	"syscall"
 
@@ -104,6 +105,7 @@ func appOptions(app *App, log *slog.Logger) *options.App {
 		// The light theme's background, so the window does not flash dark
 		// before the page paints.
 		BackgroundColour: &options.RGBA{R: 246, G: 247, B: 249, A: 255},
+		Menu:             appMenu(goruntime.GOOS, app.navigate, app.quit),
 		OnStartup:        app.startup,
 		// Wails itself turns SIGINT and SIGTERM into a clean shutdown, so
 		// this runs on a signal too (the smoke test checks it).

@@ -269,4 +269,24 @@ describe("App", () => {
     await userEvent.click(screen.getByRole("button", { name: /^Dr\. Ada Moss/ }));
     expect(await screen.findByRole("button", { name: /Treatment plan ↗ opens in your browser/ })).toBeTruthy();
   });
+
+  it("the window's menu goes where the sidebar does: Settings, History, Diagnostics, Add account", async () => {
+    const ada = account({ id: "a1", userName: "Dr. Ada Moss", isDefault: true });
+    const api = fakeApi(() => Promise.resolve(overviewWith([ada])), {
+      settings: vi.fn<CompanionApi["settings"]>(() => new Promise(() => {})),
+      diagnostics: vi.fn<CompanionApi["diagnostics"]>(() => new Promise(() => {})),
+    });
+    vi.mocked(api.signIn).mockImplementation(() => new Promise(() => {}));
+    renderApp(api);
+    expect(await screen.findByText("Fullscript opens here")).toBeTruthy();
+    await act(async () => api.emitMenu("settings"));
+    expect(screen.getByText("Opening settings…")).toBeTruthy();
+    await act(async () => api.emitMenu("history"));
+    expect(api.history).toHaveBeenCalledWith("a1");
+    await act(async () => api.emitMenu("diagnostics"));
+    expect(api.diagnostics).toHaveBeenCalled();
+    await act(async () => api.emitMenu("add-account"));
+    expect(api.signIn).toHaveBeenCalledWith("local");
+    expect(screen.getByText(/Sign in to Fullscript in the browser window that opened/)).toBeTruthy();
+  });
 });

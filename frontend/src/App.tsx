@@ -111,6 +111,17 @@ export function App() {
   }, []);
 
   const addAccount = () => signIn.start(overview?.environment ?? "local");
+  // The window's menu (File, View) goes where the sidebar does.
+  const addAccountNow = useRef(addAccount);
+  addAccountNow.current = addAccount;
+  useEffect(
+    () =>
+      api.onMenu((action) => {
+        if (action === "add-account") addAccountNow.current();
+        else setView(action);
+      }),
+    [api],
+  );
 
   let content;
   if (state.status === "loading") {

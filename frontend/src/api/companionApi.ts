@@ -102,7 +102,13 @@ export interface CompanionApi {
   launchIntent(): Promise<LaunchIntent | null>;
   /** Calls back when a second `open` hands the window an intent; returns an unsubscribe. */
   onLaunch(callback: (intent: LaunchIntent) => void): () => void;
+  /** Calls back with the menu item chosen (File, View); returns an unsubscribe. */
+  onMenu(callback: (action: MenuAction) => void): () => void;
 }
+
+/** What the window's menu asks for (app_menu.go). */
+export type MenuAction = "add-account" | "settings" | "history" | "diagnostics";
+const menuActions: readonly string[] = ["add-account", "settings", "history", "diagnostics"];
 
 const statuses: readonly AccountStatus[] = ["valid", "expiring", "needs_sign_in"];
 
@@ -202,6 +208,10 @@ export const wailsCompanionApi: CompanionApi = {
   },
   copyPlanInvitation: (id, planId) => App.CopyPlanInvitation(id, planId),
   launchIntent: async () => toLaunchIntent(await App.LaunchIntent()),
+  onMenu: (callback) =>
+    EventsOn("menu", (action: unknown) => {
+      if (typeof action === "string" && menuActions.includes(action)) callback(action as MenuAction);
+    }),
   // The event only says one is waiting: taking it is what makes each
   // intent acted on once, even if it arrived while the page loaded.
   onLaunch: (callback) =>

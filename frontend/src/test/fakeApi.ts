@@ -1,5 +1,5 @@
 import { vi } from "vitest";
-import type { Account, CompanionApi, LaunchIntent, Overview } from "../api/companionApi";
+import type { Account, CompanionApi, LaunchIntent, MenuAction, Overview } from "../api/companionApi";
 
 /**
  * A CompanionApi whose answers a test sets; it records every call. Calls a
@@ -8,6 +8,7 @@ import type { Account, CompanionApi, LaunchIntent, Overview } from "../api/compa
 export function fakeApi(overview: () => Promise<Overview>, overrides: Partial<CompanionApi> = {}) {
   const unset = (name: string) => () => Promise.reject(new Error(`fakeApi: ${name} was not expected in this test`));
   const launchListeners = new Set<(intent: LaunchIntent) => void>();
+  const menuListeners = new Set<(action: MenuAction) => void>();
   const api = {
     overview: vi.fn(overview),
     frontendReady: vi.fn<CompanionApi["frontendReady"]>(() => Promise.resolve()),
@@ -48,11 +49,17 @@ export function fakeApi(overview: () => Promise<Overview>, overrides: Partial<Co
       launchListeners.add(cb);
       return () => launchListeners.delete(cb);
     }),
+    onMenu: vi.fn<CompanionApi["onMenu"]>((cb) => {
+      menuListeners.add(cb);
+      return () => menuListeners.delete(cb);
+    }),
     ...overrides,
   } satisfies CompanionApi;
   /** Plays a second `open` handing the window an intent. */
   const emitLaunch = (intent: LaunchIntent) => launchListeners.forEach((cb) => cb(intent));
-  return Object.assign(api, { emitLaunch });
+  /** Plays a menu item chosen in the window's menu. */
+  const emitMenu = (action: MenuAction) => menuListeners.forEach((cb) => cb(action));
+  return Object.assign(api, { emitLaunch, emitMenu });
 }
 
 export function overviewWith(accounts: Account[] = [], overrides: Partial<Overview> = {}): Overview {
