@@ -279,6 +279,18 @@ func openTreatmentPlan(t *testing.T, binary, display, artifacts string, link boo
 	if shot.Dx() != 1200 || shot.Dy() != 820 {
 		t.Errorf("window is %dx%d", shot.Dx(), shot.Dy())
 	}
+	if !link {
+		// The fixed frame in the real window, at the minimum size and at
+		// 1280x800: header and sidebar stay, Fullscript takes what is left.
+		for _, size := range [][2]int{{1064, 640}, {1280, 800}} {
+			resizeWindow(t, display, size[0], size[1])
+			time.Sleep(800 * time.Millisecond)
+			got, _ := screenshotWindow(t, display, filepath.Join(artifacts, fmt.Sprintf("desktop-treatment-plan-%dx%d.png", size[0], size[1])))
+			if got.Dx() != size[0] || got.Dy() != size[1] {
+				t.Errorf("resized to %dx%d, the window is %dx%d", size[0], size[1], got.Dx(), got.Dy())
+			}
+		}
+	}
 	if log := run.stop(); strings.Contains(log, "level=ERROR") {
 		t.Errorf("app logged errors:\n%s", log)
 	}
@@ -697,4 +709,15 @@ func (l *lockedBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
+}
+
+// resizeWindow sets the app window's size with xdotool (no window manager
+// runs on Xvfb: the request is applied as asked).
+func resizeWindow(t *testing.T, display string, w, h int) {
+	t.Helper()
+	cmd := exec.Command("xdotool", "search", "--name", "^"+windowTitle+"$", "windowsize", "%@", fmt.Sprint(w), fmt.Sprint(h))
+	cmd.Env = append(os.Environ(), "DISPLAY="+display)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("xdotool windowsize: %v\n%s", err, out)
+	}
 }
