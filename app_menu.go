@@ -11,6 +11,7 @@ const (
 	menuSettings    = "settings"
 	menuHistory     = "history"
 	menuDiagnostics = "diagnostics"
+	menuCheck       = "check-connection"
 )
 
 // menuEvent tells the window which menu item was chosen.
@@ -42,5 +43,7 @@ func appMenu(goos string, navigate func(action string), quit func()) *menu.Menu 
 	if mac {
 		m.Append(menu.WindowMenu())
 	}
+	help := m.AddSubmenu("Help")
+	help.AddText("Check connection", nil, func(*menu.CallbackData) { navigate(menuCheck) })
 	return m
 }

@@ -49,6 +49,7 @@ func TestAppMenu(t *testing.T) {
 				{"File", "Settings…", menuSettings},
 				{"View", "History", menuHistory},
 				{"View", "Diagnostics", menuDiagnostics},
+				{"Help", "Check connection", menuCheck},
 			} {
 				it := item(m, c.sub, c.label)
 				if it == nil {

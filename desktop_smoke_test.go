@@ -100,22 +100,36 @@ func TestDesktopSmoke(t *testing.T) {
 		secondOpenHandsOver(t, binary, display, artifacts)
 	})
 
+	t.Run("Help > Check connection from the keyboard; the frame stays at 1064x640 and 1280x800", func(t *testing.T) {
+		dataDir, _ := prepareAccount(t, binary)
+		run := launch(t, binary, display, filepath.Join(artifacts, "app-diagnostics.log"), "FSC_DATA_DIR="+dataDir, "FSC_KEYRING=off")
+		run.waitReady()
+		resizeWindow(t, display, 1064, 640)
+		// F10 opens the menu bar; Help is the third menu, Check connection its first item.
+		pressKeys(t, display, "F10", "Right", "Right", "Down", "Return")
+		deadline := time.Now().Add(20 * time.Second)
+		for !strings.Contains(run.log.String(), "path=/api/clinic ") {
+			if time.Now().After(deadline) {
+				t.Fatalf("Check connection did not run (no request for the clinic):\n%s", run.log)
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+		time.Sleep(1500 * time.Millisecond) // the report paints
+		shotAtFrameSizes(t, display, artifacts, "desktop-diagnostics", func() {
+			// Down to the report: only the content scrolls, the frame stays.
+			xdotool(t, display, "mousemove", "--window", "%1", "700", "400", "click", "--repeat", "20", "--delay", "30", "5")
+			time.Sleep(500 * time.Millisecond)
+		})
+		if log := run.stop(); strings.Contains(log, "level=ERROR") {
+			t.Errorf("app logged errors:\n%s", log)
+		}
+	})
+
 	t.Run("Ctrl+Q quits cleanly, from the window's menu", func(t *testing.T) {
 		run := launch(t, binary, display, filepath.Join(artifacts, "app-quit.log"))
 		run.waitReady()
 		screenshotWindow(t, display, filepath.Join(artifacts, "desktop-menu.png"))
-		search := exec.Command("xdotool", "search", "--name", "^"+windowTitle+"$")
-		search.Env = append(os.Environ(), "DISPLAY="+display)
-		id, err := search.Output()
-		if err != nil || len(strings.Fields(string(id))) == 0 {
-			t.Fatalf("xdotool search (install xdotool; make deps does): %v", err)
-		}
-		win := strings.Fields(string(id))[0]
-		cmd := exec.Command("xdotool", "windowfocus", "--sync", win, "key", "--clearmodifiers", "ctrl+q")
-		cmd.Env = append(os.Environ(), "DISPLAY="+display)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("xdotool key ctrl+q: %v\n%s", err, out)
-		}
+		pressKeys(t, display, "ctrl+q")
 		select {
 		case <-run.done:
 			if run.exitErr != nil {
@@ -282,14 +296,7 @@ func openTreatmentPlan(t *testing.T, binary, display, artifacts string, link boo
 	if !link {
 		// The fixed frame in the real window, at the minimum size and at
 		// 1280x800: header and sidebar stay, Fullscript takes what is left.
-		for _, size := range [][2]int{{1064, 640}, {1280, 800}} {
-			resizeWindow(t, display, size[0], size[1])
-			time.Sleep(800 * time.Millisecond)
-			got, _ := screenshotWindow(t, display, filepath.Join(artifacts, fmt.Sprintf("desktop-treatment-plan-%dx%d.png", size[0], size[1])))
-			if got.Dx() != size[0] || got.Dy() != size[1] {
-				t.Errorf("resized to %dx%d, the window is %dx%d", size[0], size[1], got.Dx(), got.Dy())
-			}
-		}
+		shotAtFrameSizes(t, display, artifacts, "desktop-treatment-plan", func() {})
 	}
 	if log := run.stop(); strings.Contains(log, "level=ERROR") {
 		t.Errorf("app logged errors:\n%s", log)
@@ -719,5 +726,47 @@ func resizeWindow(t *testing.T, display string, w, h int) {
 	cmd.Env = append(os.Environ(), "DISPLAY="+display)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("xdotool windowsize: %v\n%s", err, out)
+	}
+}
+
+// pressKeys types keys into the app window with xdotool.
+func pressKeys(t *testing.T, display string, names ...string) {
+	t.Helper()
+	search := exec.Command("xdotool", "search", "--name", "^"+windowTitle+"$")
+	search.Env = append(os.Environ(), "DISPLAY="+display)
+	id, err := search.Output()
+	if err != nil || len(strings.Fields(string(id))) == 0 {
+		t.Fatalf("xdotool search (install xdotool; make deps does): %v", err)
+	}
+	args := append([]string{"windowfocus", "--sync", strings.Fields(string(id))[0], "key", "--delay", "150", "--clearmodifiers"}, names...)
+	cmd := exec.Command("xdotool", args...)
+	cmd.Env = append(os.Environ(), "DISPLAY="+display)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("xdotool key %v: %v\n%s", names, err, out)
+	}
+}
+
+// xdotool runs an xdotool command on the app window (%1 in args is it).
+func xdotool(t *testing.T, display string, args ...string) {
+	t.Helper()
+	cmd := exec.Command("xdotool", append([]string{"search", "--name", "^" + windowTitle + "$"}, args...)...)
+	cmd.Env = append(os.Environ(), "DISPLAY="+display)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("xdotool %v: %v\n%s", args, err, out)
+	}
+}
+
+// shotAtFrameSizes resizes the window to its minimum size and to 1280x800,
+// runs then (a scroll) and takes a screenshot at each: name-WxH.png.
+func shotAtFrameSizes(t *testing.T, display, artifacts, name string, then func()) {
+	t.Helper()
+	for _, size := range [][2]int{{1064, 640}, {1280, 800}} {
+		resizeWindow(t, display, size[0], size[1])
+		time.Sleep(800 * time.Millisecond)
+		then()
+		got, _ := screenshotWindow(t, display, filepath.Join(artifacts, fmt.Sprintf("%s-%dx%d.png", name, size[0], size[1])))
+		if got.Dx() != size[0] || got.Dy() != size[1] {
+			t.Errorf("resized to %dx%d, the window is %dx%d", size[0], size[1], got.Dx(), got.Dy())
+		}
 	}
 }

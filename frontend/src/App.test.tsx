@@ -285,6 +285,14 @@ describe("App", () => {
     expect(api.history).toHaveBeenCalledWith("a1");
     await act(async () => api.emitMenu("diagnostics"));
     expect(api.diagnostics).toHaveBeenCalled();
+    // Help > Check connection: Diagnostics, with the check run at once.
+    vi.mocked(api.diagnostics).mockResolvedValue({
+      environment: "local", webviewOrigin: "wails://wails", redirectUri: "", embedDomain: "", sandboxUrl: "",
+      keyStorage: "key-file", keyStorageNote: "", dataDir: "/tmp/data", missing: [],
+    } as unknown as Awaited<ReturnType<CompanionApi["diagnostics"]>>);
+    vi.mocked(api.checkConnection).mockResolvedValue({ environment: "local", checks: [] });
+    await act(async () => api.emitMenu("check-connection"));
+    await waitFor(() => expect(api.checkConnection).toHaveBeenCalledTimes(1));
     await act(async () => api.emitMenu("add-account"));
     expect(api.signIn).toHaveBeenCalledWith("local");
     expect(screen.getByText(/Sign in to Fullscript in the browser window that opened/)).toBeTruthy();

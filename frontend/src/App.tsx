@@ -40,6 +40,12 @@ export function App() {
   const [selectedId, setSelectedId] = useState<string | null>(null);
   const [view, setView] = useState<SidebarView>("account");
   const arriving = useRef<string | null>(null);
+  // Help > Check connection: Diagnostics runs the check when it shows; a
+  // later visit to Diagnostics does not run it again by itself.
+  const [checkNow, setCheckNow] = useState(0);
+  useEffect(() => {
+    if (view !== "diagnostics") setCheckNow(0);
+  }, [view]);
   // Each account's workspace (patient, open screen) lives while the app
   // runs: kept mounted, hidden while another account or view is shown.
   const [visited, setVisited] = useState<string[]>([]);
@@ -118,7 +124,10 @@ export function App() {
     () =>
       api.onMenu((action) => {
         if (action === "add-account") addAccountNow.current();
-        else setView(action);
+        else if (action === "check-connection") {
+          setView("diagnostics");
+          setCheckNow((n) => n + 1);
+        } else setView(action);
       }),
     [api],
   );
@@ -145,7 +154,7 @@ export function App() {
   } else if (view === "settings") {
     content = <SettingsView onSaved={reload} />;
   } else if (view === "diagnostics") {
-    content = <DiagnosticsView accountId={selectedId} />;
+    content = <DiagnosticsView accountId={selectedId} checkNow={checkNow} />;
   } else if (state.overview.accounts.length === 0) {
     content = <WelcomePanel environment={state.overview.environment} online={online} onAddAccount={addAccount} />;
   } else if (selected && view === "history") {

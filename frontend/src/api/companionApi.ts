@@ -107,8 +107,8 @@ export interface CompanionApi {
 }
 
 /** What the window's menu asks for (app_menu.go). */
-export type MenuAction = "add-account" | "settings" | "history" | "diagnostics";
-const menuActions: readonly string[] = ["add-account", "settings", "history", "diagnostics"];
+export type MenuAction = "add-account" | "settings" | "history" | "diagnostics" | "check-connection";
+const menuActions: readonly string[] = ["add-account", "settings", "history", "diagnostics", "check-connection"];
 
 const statuses: readonly AccountStatus[] = ["valid", "expiring", "needs_sign_in"];
 

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import { useCompanionApi } from "../../api/CompanionApiContext";
 import {
   toAppError,
@@ -18,6 +18,8 @@ import { needsInternet } from "../sidebar/network";
 export interface DiagnosticsViewProps {
   /** The selected account: its environment and access are checked too. null checks the app's environment only. */
   accountId: string | null;
+  /** Each new value runs Check connection at once (Help > Check connection in the window's menu). */
+  checkNow?: number;
 }
 
 type Load = { status: "loading" } | { status: "error"; error: AppError } | { status: "ready"; data: Diagnostics };
@@ -29,7 +31,7 @@ const keyStorageWords: Record<string, string> = {
 };
 
 /** What to register at Fullscript, what is missing, and a connection check that explains each failure. */
-export function DiagnosticsView({ accountId }: DiagnosticsViewProps) {
+export function DiagnosticsView({ accountId, checkNow = 0 }: DiagnosticsViewProps) {
   const api = useCompanionApi();
   const online = useOnlineStatus();
   const [load, setLoad] = useState<Load>({ status: "loading" });
@@ -56,14 +58,19 @@ export function DiagnosticsView({ accountId }: DiagnosticsViewProps) {
     setCheck({ status: "idle" });
   }, [accountId]);
 
-  function runCheck() {
+  const runCheck = useCallback(() => {
     const mine = ++run.current;
     setCheck({ status: "running" });
     api.checkConnection(accountId ?? "").then(
       (report) => mine === run.current && setCheck({ status: "done", report }),
       (err: unknown) => mine === run.current && setCheck({ status: "error", error: toAppError(err) }),
     );
-  }
+  }, [api, accountId]);
+
+  useEffect(() => {
+    if (checkNow > 0) runCheck();
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- only a new request runs it
+  }, [checkNow]);
 
   if (load.status === "loading") return <LoadingPanel label="Reading the app’s settings…" />;
   if (load.status === "error") return <ErrorPanel error={load.error} onRetry={() => setAttempt((n) => n + 1)} />;
