@@ -118,6 +118,8 @@ type callback struct {
 	exchange func(code string) (*Token, error)
 	results  chan result // buffered: the one accepted callback never blocks on it
 
+	// host is the redirect URI's host:port, the only Host served.
+	host string
 	// finishHook: SignInOptions.Finish.
 	finishHook func(tok *Token) (string, error)
 
@@ -143,6 +145,13 @@ func newCallback(path, state string, log *slog.Logger, exchange func(string) (*T
 }
 
 func (c *callback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// The browser comes back to the redirect URI's own host and port; any
+	// other Host is a page whose name was rebound to this loopback address.
+	if c.host != "" && !strings.EqualFold(r.Host, c.host) {
+		c.log.Warn("sign-in listener: refused a request for another host")
+		writePage(w, http.StatusMisdirectedRequest, wrongHostPage)
+		return
+	}
 	q := r.URL.Query()
 	if r.URL.Path != c.path {
 		// Paths are logged, never queries: those are where codes travel.

@@ -77,6 +77,11 @@ var (
 		Lead:   "This sign-in link is not the one the app is waiting for. It may come from an older sign-in, or from another tab.",
 		Detail: "Go back to Fullscript Companion and use the sign-in it is showing now, or start again.",
 	}
+	wrongHostPage = page{
+		Title: "Unexpected request",
+		Tone:  "info",
+		Lead:  "This address only receives Fullscript's sign-in redirect, at the address the app registered.",
+	}
 	cancelledPage = page{
 		Title:  "This sign-in was cancelled in Fullscript Companion",
 		Tone:   "info",

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -92,6 +93,9 @@ func SignIn(ctx context.Context, cfg Config, opts SignInOptions) (*Token, error)
 		return exchangeCode(attempt, cfg, conf, code, verifier)
 	})
 	cb.finishHook = opts.Finish
+	if u, err := url.Parse(redirectURI); err == nil {
+		cb.host = u.Host
+	}
 	srv := &http.Server{
 		Handler:           cb,
 		ReadHeaderTimeout: 10 * time.Second,

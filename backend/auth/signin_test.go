@@ -574,3 +574,32 @@ func TestSignInFinishNamesWhoOnThePage(t *testing.T) {
 		t.Errorf("page after a failed Finish: %d %q", status, body)
 	}
 }
+
+// A page whose name was rebound to 127.0.0.1 sends its own name in Host:
+// the listener refuses it, even with the right state, and keeps waiting for
+// the real redirect.
+func TestSignInRefusesAnotherHost(t *testing.T) {
+	f := newFixture(t, sandbox.Config{AutoApprove: true})
+	br := newBrowser(t)
+	var auth authParams
+	tok, err := SignIn(context.Background(), f.cfg, SignInOptions{
+		Timeout:   5 * time.Second,
+		OnAuthURL: func(u string) { auth = parseAuthURL(t, u) },
+		OpenBrowser: func(authURL string) error {
+			req, _ := http.NewRequest(http.MethodGet, auth.listenerBase()+"/callback?code=stolen&state="+auth.query.Get("state"), nil)
+			req.Host = "evil.example:" + auth.redirectURI.Port()
+			resp, err := br.client.Do(req)
+			if err != nil {
+				return err
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusMisdirectedRequest {
+				t.Errorf("a foreign Host got %d, want 421", resp.StatusCode)
+			}
+			return br.open(authURL)
+		},
+	})
+	if err != nil || tok.AccessToken == "" {
+		t.Fatalf("the real redirect after a foreign one: %v", err)
+	}
+}

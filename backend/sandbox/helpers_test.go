@@ -92,6 +92,10 @@ func (e *env) do(method, path string, body io.Reader, header map[string]string) 
 		e.t.Fatal(err)
 	}
 	for k, v := range header {
+		if k == "Host" {
+			req.Host = v // what a rebound name would send
+			continue
+		}
 		req.Header.Set(k, v)
 	}
 	res, err := e.client.Do(req)

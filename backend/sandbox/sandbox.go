@@ -288,7 +288,7 @@ func (s *Sandbox) PublicKey() string    { return s.cfg.PublicKey }
 func (s *Sandbox) Handler() http.Handler {
 	mux := http.NewServeMux()
 	s.routes(mux)
-	return s.withRequestID(s.withLog(s.withFaults(s.withSave(mux))))
+	return s.withRequestID(s.withLog(s.withGuard(s.withFaults(s.withSave(mux)))))
 }
 
 func (s *Sandbox) routes(mux *http.ServeMux) {

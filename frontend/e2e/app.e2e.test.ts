@@ -191,6 +191,8 @@ describe("the practitioner's window, end to end", () => {
     const sb = sandboxURL();
     const fault = await fetch(`${sb}/_sandbox/faults`, {
       method: "POST",
+      // JSON, as the sandbox's control routes require of anything but a web page.
+      headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ path: "/api/embeddable/session/*", kind: "invalid_secret_token", count: 1 }),
     });
     expect(fault.status).toBe(201);
