@@ -24,6 +24,9 @@ var (
 	// (revoked, spent, expired). For a refresh token it means "sign in again";
 	// every other refresh failure is worth retrying later.
 	ErrInvalidGrant = errors.New("the grant is no longer valid")
+	// ErrUnexpectedReply: a 2xx that is not Fullscript's reply (a captive
+	// portal's page): nothing was done, so try again later.
+	ErrUnexpectedReply = errors.New("the answer is not Fullscript's")
 )
 
 // CallbackError is an error= redirect from the authorization server.

@@ -51,6 +51,14 @@ func Revoke(ctx context.Context, cfg Config, token string) error {
 	defer resp.Body.Close()
 	reply, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10)) // a short read only loses the description
 	if resp.StatusCode >= 200 && resp.StatusCode <= 299 {
+		// Fullscript answers {} (reference 2.5). A 2xx with anything but a
+		// JSON object, or nothing, is someone else's page (a captive portal,
+		// a proxy's login) and revoked nothing: the caller keeps it queued.
+		var obj map[string]any
+		if body := bytes.TrimSpace(reply); len(body) > 0 && json.Unmarshal(body, &obj) != nil {
+			log.Warn("token revocation: the reply is not Fullscript's", "revoke_url", cfg.RevokeURL, "status", resp.StatusCode, "content_type", resp.Header.Get("Content-Type"))
+			return fmt.Errorf("revoke: %w: HTTP %d with a %q body instead of Fullscript's {}", ErrUnexpectedReply, resp.StatusCode, resp.Header.Get("Content-Type"))
+		}
 		log.Info("token revoked", "status", resp.StatusCode)
 		return nil
 	}

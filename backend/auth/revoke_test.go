@@ -3,7 +3,10 @@ package auth
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -91,4 +94,39 @@ func closedAddr(t *testing.T) string {
 	addr := ln.Addr().String()
 	ln.Close()
 	return addr
+}
+
+// A captive portal answers 200 with its own page: nothing was revoked, so
+// it is an error (the sign-out stays queued), never "revoked". Fullscript's
+// {} and an empty 200 are (issue 13, failure 5).
+func TestRevokeNeedsFullscriptsReply(t *testing.T) {
+	tests := []struct {
+		name, contentType, body string
+		wantErr                 bool
+	}{
+		{"Fullscript's {}", "application/json", "{}", false},
+		{"an empty 200", "", "", false},
+		{"a captive portal's page", "text/html", "<html><body>Sign in to the hotel Wi-Fi</body></html>", true},
+		{"plain text", "text/plain", "OK", true},
+		{"a JSON array", "application/json", "[]", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if tt.contentType != "" {
+					w.Header().Set("Content-Type", tt.contentType)
+				}
+				_, _ = io.WriteString(w, tt.body)
+			}))
+			defer srv.Close()
+			cfg := Config{ClientID: "id", ClientSecret: "secret", RevokeURL: srv.URL + "/api/oauth/revoke", TokenURL: srv.URL + "/t", AuthorizeURL: srv.URL + "/a"}
+			err := Revoke(context.Background(), cfg, "a-token")
+			if (err != nil) != tt.wantErr || (tt.wantErr && !errors.Is(err, ErrUnexpectedReply)) {
+				t.Errorf("err = %v, want error %v (ErrUnexpectedReply)", err, tt.wantErr)
+			}
+			if err != nil && strings.Contains(err.Error(), "hotel") {
+				t.Errorf("the portal's page is quoted: %v", err)
+			}
+		})
+	}
 }
