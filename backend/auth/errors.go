@@ -27,6 +27,10 @@ var (
 	// ErrUnexpectedReply: a 2xx that is not Fullscript's reply (a captive
 	// portal's page): nothing was done, so try again later.
 	ErrUnexpectedReply = errors.New("the answer is not Fullscript's")
+	// ErrRedirectURI: the configured redirect URI cannot be used (a setting to fix).
+	ErrRedirectURI = errors.New("unusable redirect URI")
+	// ErrListen: the redirect's loopback port cannot be opened (another program has it).
+	ErrListen = errors.New("cannot listen for the sign-in redirect")
 )
 
 // CallbackError is an error= redirect from the authorization server.

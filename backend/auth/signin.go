@@ -65,7 +65,7 @@ func SignIn(ctx context.Context, cfg Config, opts SignInOptions) (*Token, error)
 	}
 	redirect, err := parseRedirect(cfg.RedirectURI)
 	if err != nil {
-		return nil, fmt.Errorf("sign-in: %w", err)
+		return nil, fmt.Errorf("sign-in: %w: %w", ErrRedirectURI, err)
 	}
 	timeout := opts.Timeout
 	if timeout == 0 {
@@ -82,7 +82,8 @@ func SignIn(ctx context.Context, cfg Config, opts SignInOptions) (*Token, error)
 	verifier := oauth2.GenerateVerifier()
 	ln, err := redirect.listen(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("sign-in: %w", err)
+		// This computer, not Fullscript: never "cannot be reached".
+		return nil, fmt.Errorf("sign-in: %w: %w", ErrListen, err)
 	}
 	redirectURI := redirect.withPort(ln.Addr().(*net.TCPAddr).Port)
 	conf := cfg.oauth2Config(redirectURI)

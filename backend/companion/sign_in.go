@@ -143,6 +143,14 @@ func signInProblem(err error) error {
 		return &Problem{What: "The browser did not come back in time, so no account was added.", Fix: "Sign in again and finish in the browser within a few minutes.", Err: err}
 	case errors.Is(err, auth.ErrCancelled):
 		return &Problem{What: "Signing in was cancelled.", Fix: "Sign in again when you are ready.", Err: err}
+	case errors.Is(err, auth.ErrRedirectURI):
+		return &Problem{What: "The redirect URI in the settings cannot be used for signing in.",
+			Fix: "Set a loopback redirect URI, e.g. http://127.0.0.1:8765/callback, in Settings (or --redirect-uri), and register the same at Fullscript.",
+			Code: CodeSettingsMissing, Err: fmt.Errorf("%w: %w", ErrUsage, err)}
+	case errors.Is(err, auth.ErrListen):
+		return &Problem{What: "The app cannot receive the sign-in: another program is using the redirect URI's port.",
+			Fix: "Close the other program (or a second sign-in), or register a redirect URI with another port at Fullscript and set it in Settings.",
+			Err: fmt.Errorf("%w: %w", ErrUsage, err)}
 	}
 	var ce *auth.CallbackError
 	if errors.As(err, &ce) {
