@@ -145,7 +145,7 @@ func signInProblem(err error) error {
 		return &Problem{What: "Signing in was cancelled.", Fix: "Sign in again when you are ready.", Err: err}
 	case errors.Is(err, auth.ErrRedirectURI):
 		return &Problem{What: "The redirect URI in the settings cannot be used for signing in.",
-			Fix: "Set a loopback redirect URI, e.g. http://127.0.0.1:8765/callback, in Settings (or --redirect-uri), and register the same at Fullscript.",
+			Fix:  "Set a loopback redirect URI, e.g. http://127.0.0.1:8765/callback, in Settings (or --redirect-uri), and register the same at Fullscript.",
 			Code: CodeSettingsMissing, Err: fmt.Errorf("%w: %w", ErrUsage, err)}
 	case errors.Is(err, auth.ErrListen):
 		return &Problem{What: "The app cannot receive the sign-in: another program is using the redirect URI's port.",
