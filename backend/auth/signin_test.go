@@ -537,8 +537,20 @@ func TestSignInLingersAfterCancel(t *testing.T) {
 	if n := len(f.sb.Snapshot().Tokens); n != 0 {
 		t.Errorf("the late callback's code was exchanged: %d token pairs issued", n)
 	}
+	// Then it closes (polled: the linger ends on a timer, not at a step of ours).
 	addr := parseAuthURL(t, authURL).redirectURI.Host
-	time.Sleep(time.Second)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		conn, err := net.DialTimeout("tcp", addr, time.Second)
+		if err != nil {
+			break
+		}
+		conn.Close()
+		if time.Now().After(deadline) {
+			t.Fatalf("%s still open 5 s after a 700 ms linger", addr)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 	assertClosed(t, addr)
 
 	// Within the linger, a new sign-in on the same port replaces the old listener.
