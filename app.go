@@ -339,9 +339,9 @@ func (a *App) LaunchIntent() *companion.LaunchIntent {
 func (a *App) deliverLaunch(in companion.LaunchIntent) {
 	a.mu.Lock()
 	a.launch = &in
-	started, ctx := a.started, a.ctx
 	a.mu.Unlock()
-	if !started {
+	ctx, ok := a.runtimeCtx()
+	if !ok {
 		return // the page takes it when it loads
 	}
 	a.bringForward()
@@ -350,10 +350,8 @@ func (a *App) deliverLaunch(in companion.LaunchIntent) {
 
 // bringForward shows the window, as a second launch expects.
 func (a *App) bringForward() {
-	a.mu.Lock()
-	started, ctx := a.started, a.ctx
-	a.mu.Unlock()
-	if !started {
+	ctx, ok := a.runtimeCtx()
+	if !ok {
 		return
 	}
 	runtime.WindowUnminimise(ctx)
@@ -363,20 +361,22 @@ func (a *App) bringForward() {
 // navigate shows a place of the window the menu names (the frontend acts
 // on the event).
 func (a *App) navigate(action string) {
-	a.mu.Lock()
-	started, ctx := a.started, a.ctx
-	a.mu.Unlock()
-	if started {
+	if ctx, ok := a.runtimeCtx(); ok {
 		runtime.EventsEmit(ctx, menuEvent, action)
 	}
 }
 
 // quit ends the app as closing the window does: shutdown runs.
 func (a *App) quit() {
-	a.mu.Lock()
-	started, ctx := a.started, a.ctx
-	a.mu.Unlock()
-	if started {
+	if ctx, ok := a.runtimeCtx(); ok {
 		runtime.Quit(ctx)
 	}
+}
+
+// runtimeCtx is the Wails context once startup has run: the runtime may
+// only be called with it (a second launch or the menu can come earlier).
+func (a *App) runtimeCtx() (context.Context, bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.ctx, a.started
 }

@@ -160,8 +160,8 @@ func (a *App) onSecondInstance(data options.SecondInstanceData) {
 
 // onURLOpen takes a link macOS hands over.
 func (a *App) onURLOpen(link string) {
-	in, _, _ := companion.LaunchFromArgs([]string{link})
-	if !companion.IsLink(link) {
+	in, ok, _ := companion.LaunchFromArgs([]string{link})
+	if !ok { // not a link of ours at all
 		in = companion.LaunchIntent{Source: companion.LaunchFromLink, Problem: "This link cannot be opened: it is not a " + companion.LinkScheme + ":// address."}
 	}
 	a.deliverLaunch(in)

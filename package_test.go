@@ -243,7 +243,7 @@ func TestPackageInstallsInCleanDebian(t *testing.T) {
 		t.Fatal(err)
 	}
 	root := debianRoot(t)
-	in := func(args ...string) string { return chroot(t, root, "", args...) }
+	in := func(args ...string) string { return chroot(t, root, args...) }
 
 	// Install with the system's package manager, as IT would.
 	if err := copyFile(deb, filepath.Join(root, "tmp", filepath.Base(deb))); err != nil {
@@ -457,13 +457,10 @@ func unmount(t *testing.T, target string) {
 	}
 }
 
-// chroot runs a command in root as root (user "") and returns its output.
-func chroot(t *testing.T, root, user string, args ...string) string {
+// chroot runs a command in root as root and returns its output.
+func chroot(t *testing.T, root string, args ...string) string {
 	t.Helper()
 	full := []string{root, "env", "-i", "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "DEBIAN_FRONTEND=noninteractive", "LANG=C.UTF-8", "HOME=/root"}
-	if user != "" {
-		full = append([]string{"--userspec=" + user}, full...)
-	}
 	out, err := exec.Command("chroot", append(full, args...)...).CombinedOutput()
 	if err != nil {
 		t.Fatalf("in the Debian root: %s: %v\n%s", strings.Join(args, " "), err, tail(out, 4000))

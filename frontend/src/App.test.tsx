@@ -3,7 +3,7 @@ import userEvent from "@testing-library/user-event";
 import { describe, expect, it, vi } from "vitest";
 import { App } from "./App";
 import { CompanionApiProvider } from "./api/CompanionApiContext";
-import type { Account, CompanionApi, LaunchIntent, Overview, Patient, SessionGrant } from "./api/companionApi";
+import type { Account, CompanionApi, Diagnostics, LaunchIntent, Overview, Patient, SessionGrant } from "./api/companionApi";
 import { account, deferred, fakeApi, overviewWith } from "./test/fakeApi";
 
 // Fullscript's library stands in here: what matters is how often a screen is mounted.
@@ -286,10 +286,11 @@ describe("App", () => {
     await act(async () => api.emitMenu("diagnostics"));
     expect(api.diagnostics).toHaveBeenCalled();
     // Help > Check connection: Diagnostics, with the check run at once.
-    vi.mocked(api.diagnostics).mockResolvedValue({
+    const diagnostics: Diagnostics = {
       environment: "local", webviewOrigin: "wails://wails", redirectUri: "", embedDomain: "", sandboxUrl: "",
       keyStorage: "key-file", keyStorageNote: "", dataDir: "/tmp/data", missing: [],
-    } as unknown as Awaited<ReturnType<CompanionApi["diagnostics"]>>);
+    };
+    vi.mocked(api.diagnostics).mockResolvedValue(diagnostics);
     vi.mocked(api.checkConnection).mockResolvedValue({ environment: "local", checks: [] });
     await act(async () => api.emitMenu("check-connection"));
     await waitFor(() => expect(api.checkConnection).toHaveBeenCalledTimes(1));

@@ -119,7 +119,9 @@ export function App() {
   const addAccount = () => signIn.start(overview?.environment ?? "local");
   // The window's menu (File, View) goes where the sidebar does.
   const addAccountNow = useRef(addAccount);
-  addAccountNow.current = addAccount;
+  useEffect(() => {
+    addAccountNow.current = addAccount;
+  });
   useEffect(
     () =>
       api.onMenu((action) => {
