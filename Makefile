@@ -72,7 +72,11 @@ $(BINARY): $(NODE_MODULES) $(GO_SOURCES) $(FRONTEND_SOURCES)
 	$(WAILS) build -m -tags $(BUILD_TAGS) -ldflags "$(LDFLAGS)"
 	@touch $@
 
-test: ## Run every test and print a summary
+# make test installs what the tests need first, as make run does for the
+# build, so a new machine passes it by following the README alone.
+test: ## Install what the tests need, run every test and print a summary
+	@.ci/install-deps test
+	@$(MAKE) $(NODE_MODULES)
 	@started=$$(date +%s); results=(); failed=0; \
 	for step in $(TEST_STEPS); do \
 	  echo "==> $$step"; t0=$$(date +%s); \

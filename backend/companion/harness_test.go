@@ -30,6 +30,7 @@ type world struct {
 	mu      sync.Mutex
 	now     time.Time
 	env     map[string]string
+	http    *http.Client // nil: the app's own default
 }
 
 func newWorld(t testing.TB, cfg sandbox.Config) *world {
@@ -58,7 +59,8 @@ func (w *world) newService() *Service {
 		DataDir: w.dataDir, KeyringOff: true,
 		Platform: Platform{GOOS: "linux", Getenv: func(k string) string { return w.env[k] }, HomeDir: func() (string, error) { return "/nonexistent", nil }},
 		Logger:   slog.New(slog.NewTextHandler(w.log, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		Now:      w.clock,
+		Now:        w.clock,
+		HTTPClient: w.http,
 	})
 	if err := s.Start(context.Background()); err != nil {
 		w.t.Fatal(err)

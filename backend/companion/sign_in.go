@@ -156,8 +156,8 @@ func signInProblem(err error) error {
 	if errors.As(err, &ce) {
 		return &Problem{What: "Fullscript refused the sign-in.", Fix: "Sign in again; if it repeats, check the app's client id and redirect URI in Settings.", Err: err}
 	}
-	if fullscript.IsOffline(err) || isNetErr(err) {
-		return &Problem{What: "Fullscript cannot be reached, so signing in did not finish.", Fix: "Check the internet connection, then sign in again.", Err: fmt.Errorf("%w: %w", ErrOffline, err)}
+	if p := transportProblem("so signing in did not finish.", "sign in again", err); p != nil {
+		return p
 	}
 	return &Problem{What: "Signing in did not finish.", Fix: "Sign in again. If it keeps happening, check the app's settings; the details help support.", Err: err}
 }

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"fullscript-companion/backend/auth"
-	"fullscript-companion/backend/fullscript"
 	"fullscript-companion/backend/store"
 )
 
@@ -215,16 +214,8 @@ func (s *Service) networkProblem(doing string, err error) error {
 	if p := (*Problem)(nil); errors.As(err, &p) {
 		return err
 	}
-	if fullscript.IsOffline(err) || isNetErr(err) {
-		return &Problem{
-			What: "Fullscript cannot be reached, so the app could not " + doing + ".",
-			Fix:  "Check the internet connection, then try again.",
-			Err:  fmt.Errorf("%w: %w", ErrOffline, err),
-		}
-	}
-	var te *auth.TokenError
-	if errors.As(err, &te) && te.Status >= 500 || errors.As(err, &te) && te.Status == 429 {
-		return &Problem{What: "Fullscript is having trouble, so the app could not " + doing + ".", Fix: "Try again in a few minutes.", Err: err}
+	if p := transportProblem("so the app could not "+doing+".", "try again", err); p != nil {
+		return p
 	}
 	return &Problem{What: "The app could not " + doing + ".", Fix: "Try again. If it keeps happening, the details help support.", Err: err}
 }
