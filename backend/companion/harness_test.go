@@ -57,8 +57,8 @@ func (w *world) newService() *Service {
 	w.t.Helper()
 	s := New(Options{
 		DataDir: w.dataDir, KeyringOff: true,
-		Platform: Platform{GOOS: "linux", Getenv: func(k string) string { return w.env[k] }, HomeDir: func() (string, error) { return "/nonexistent", nil }},
-		Logger:   slog.New(slog.NewTextHandler(w.log, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Platform:   Platform{GOOS: "linux", Getenv: func(k string) string { return w.env[k] }, HomeDir: func() (string, error) { return "/nonexistent", nil }},
+		Logger:     slog.New(slog.NewTextHandler(w.log, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Now:        w.clock,
 		HTTPClient: w.http,
 	})
