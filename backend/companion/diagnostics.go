@@ -167,7 +167,10 @@ func (s *Service) CheckConnection(ctx context.Context, accountID, origin string)
 		add(Check{Name: "Browser links", Status: "skipped", Message: "Choose an account to check it may open Fullscript in the browser."})
 		return r, nil
 	}
-	access, err := s.AccessToken(ctx, accountID)
+	access, err := "", s.checkAccountIssuer(ctx, accountID, conn)
+	if err == nil {
+		access, err = s.AccessToken(ctx, accountID)
+	}
 	if err != nil {
 		v := ViewOf(err)
 		add(Check{Name: "Account access", Status: "failed", Message: v.Message, Fix: v.Fix})

@@ -97,10 +97,12 @@ func (s *Service) keepSignIn(ctx context.Context, st *store.Store, conn Connecti
 		// The name is for display only; the sign-in stands without it.
 		s.log.Warn("could not read the signed-in person's name", "err", err)
 	}
+	tokens := s.storedTokens(tok)
+	tokens.Issuer = conn.issuer()
 	acct, err := st.SaveSignIn(ctx, store.Account{
 		Environment: envName, ClinicID: clinic.ID, ClinicName: clinic.Name,
 		UserID: tok.ResourceOwnerID, UserType: tok.ResourceOwnerType, UserName: userName,
-	}, s.storedTokens(tok))
+	}, tokens)
 	if err != nil {
 		s.revokeQuietly(cfg, tok)
 		return store.Account{}, fmt.Errorf("save the account: %w", err)

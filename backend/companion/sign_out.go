@@ -44,7 +44,7 @@ func (s *Service) SignOut(ctx context.Context, accountID string) (SignOutResult,
 		if err != nil {
 			return fmt.Errorf("read tokens: %w", err)
 		}
-		rerr := s.revokeOnline(ctx, a.Env, t)
+		rerr := s.revokeOnline(ctx, a, t)
 		if rerr == nil {
 			res.Revoked = true
 			if err := st.RecordRevoked(ctx, accountID); err != nil {
@@ -56,7 +56,7 @@ func (s *Service) SignOut(ctx context.Context, accountID string) (SignOutResult,
 		res.Queued = true
 		// The refresh token is the lasting credential; the access token
 		// expires by itself within Fullscript's 2 hours.
-		return st.RemoveAccount(ctx, accountID, &store.Revocation{Token: t.RefreshToken})
+		return st.RemoveAccount(ctx, accountID, &store.Revocation{Token: t.RefreshToken, Issuer: t.Issuer})
 	})
 	if err != nil {
 		return SignOutResult{}, fmt.Errorf("sign out: %w", err)
@@ -66,11 +66,14 @@ func (s *Service) SignOut(ctx context.Context, accountID string) (SignOutResult,
 
 // revokeOnline revokes the refresh token, then the access token (Fullscript
 // does not say whether one takes the other with it).
-func (s *Service) revokeOnline(ctx context.Context, env string, t store.Tokens) error {
+func (s *Service) revokeOnline(ctx context.Context, a AccountInfo, t store.Tokens) error {
 	ctx, cancel := context.WithTimeout(ctx, revokeTimeout)
 	defer cancel()
-	conn, err := s.connection(ctx, env, ConnectionOverrides{})
+	conn, err := s.connection(ctx, a.Env, ConnectionOverrides{})
 	if err != nil {
+		return err
+	}
+	if err := checkIssuer(a.Name(), a.Env, t.Issuer, conn); err != nil {
 		return err
 	}
 	cfg := conn.authConfig(s.http, s)
@@ -126,6 +129,9 @@ func (s *Service) revokeQueued(ctx context.Context, r store.Revocation) error {
 	defer cancel()
 	conn, err := s.connection(ctx, r.Environment, ConnectionOverrides{})
 	if err != nil {
+		return err
+	}
+	if err := checkIssuer(r.Label, r.Environment, r.Issuer, conn); err != nil {
 		return err
 	}
 	return auth.Revoke(ctx, conn.authConfig(s.http, s), r.Token)

@@ -180,6 +180,9 @@ func (s *Service) refreshLocked(ctx context.Context, st *store.Store, accountID 
 	if err != nil {
 		return store.Tokens{}, err
 	}
+	if err := checkIssuer(a.Name(), a.Env, t.Issuer, conn); err != nil {
+		return store.Tokens{}, err
+	}
 	tok, err := auth.Refresh(ctx, conn.authConfig(s.http, s), t.RefreshToken)
 	if errors.Is(err, auth.ErrInvalidGrant) {
 		reason := "Fullscript no longer accepts this sign-in (it was revoked, or replaced elsewhere)."
@@ -198,6 +201,7 @@ func (s *Service) refreshLocked(ctx context.Context, st *store.Store, accountID 
 		return store.Tokens{}, ctx.Err()
 	}
 	nt := s.storedTokens(tok)
+	nt.Issuer = conn.issuer() // binds a pair stored before issuers were kept
 	if err := st.SaveRefreshed(ctx, accountID, gen, nt, s.now()); err != nil {
 		// Under the lock nobody else writes; a conflict means a process
 		// that ignores the lock (an older version). Nothing is lost: the

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -91,11 +92,18 @@ func FetchSandboxInfo(ctx context.Context, hc *http.Client, sandboxURL string) (
 	}
 	var info SandboxInfo
 	if err := json.Unmarshal(raw, &info); err != nil {
-		// Quote only what is not JSON: a broken sandbox reply would hold the secret.
+		// Never quote the reply: whatever answered may have put a secret in
+		// it (the sandbox's own reply holds the client secret). Say what it
+		// was instead.
+		what := "not JSON"
 		if t := strings.TrimSpace(string(raw)); strings.HasPrefix(t, "{") || strings.HasPrefix(t, "[") {
-			return SandboxInfo{}, notSandbox(fmt.Sprintf("its %s reply is not the JSON object expected: %v", sandboxInfoPath, err))
+			what = "not the JSON object expected"
 		}
-		return SandboxInfo{}, notSandbox(fmt.Sprintf("its %s reply is not JSON (%q)", sandboxInfoPath, snippet(raw)))
+		kind := res.Header.Get("Content-Type")
+		if kind == "" {
+			kind = "no content type"
+		}
+		return SandboxInfo{}, notSandbox(fmt.Sprintf("its %s reply is %s (%d bytes, %s)", sandboxInfoPath, what, len(raw), kind))
 	}
 	var missing []string
 	for _, f := range []struct{ name, v string }{
@@ -112,5 +120,56 @@ func FetchSandboxInfo(ctx context.Context, hc *http.Client, sandboxURL string) (
 	if err := info.Environment().Validate(); err != nil {
 		return SandboxInfo{}, fmt.Errorf("the sandbox at %s publishes settings the app cannot use: %w", base, err)
 	}
+	// Tokens and the client secret go to the token and revoke endpoints:
+	// a sandbox names only its own, so a server at the sandbox's address
+	// cannot send them on to another.
+	for _, f := range []struct{ name, v string }{
+		{"token_url", info.TokenURL}, {"revoke_url", info.RevokeURL}, {"authorize_url", info.AuthorizeURL},
+		{"api_base", info.APIBase}, {"embed_domain", info.EmbedDomain},
+	} {
+		if f.v != "" && !sameSandboxOrigin(u, f.v) {
+			return SandboxInfo{}, notSandbox(fmt.Sprintf("its %s is on another server (%s), and a sandbox serves everything itself", f.name, hostOnly(f.v)))
+		}
+	}
 	return info, nil
+}
+
+// sameSandboxOrigin: raw is on base's scheme and port, and on its host or,
+// for a loopback base, on any loopback name (the sandbox publishes
+// 127.0.0.1 when reached as localhost).
+func sameSandboxOrigin(base *url.URL, raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme != base.Scheme || portOf(u) != portOf(base) {
+		return false
+	}
+	if strings.EqualFold(u.Hostname(), base.Hostname()) {
+		return true
+	}
+	return isLoopbackName(u.Hostname()) && isLoopbackName(base.Hostname())
+}
+
+func portOf(u *url.URL) string {
+	if p := u.Port(); p != "" {
+		return p
+	}
+	if u.Scheme == "https" {
+		return "443"
+	}
+	return "80"
+}
+
+func isLoopbackName(h string) bool {
+	if strings.EqualFold(h, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && ip.IsLoopback()
+}
+
+// hostOnly names a URL by its host, for a message.
+func hostOnly(raw string) string {
+	if u, err := url.Parse(raw); err == nil && u.Host != "" {
+		return u.Host
+	}
+	return "an unreadable address"
 }

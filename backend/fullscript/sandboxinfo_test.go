@@ -1,6 +1,7 @@
 package fullscript
 
 import (
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net"
@@ -39,6 +40,12 @@ func TestFetchSandboxInfo(t *testing.T) {
 				}
 			}
 		})
+	}
+
+	// Reached as localhost, the sandbox names its endpoints at 127.0.0.1:
+	// still its own.
+	if _, err := FetchSandboxInfo(ctxT(t), nil, strings.Replace(e.base, "127.0.0.1", "localhost", 1)); err != nil {
+		t.Errorf("the sandbox reached as localhost: %v", err)
 	}
 
 	// The environment it describes works end to end.
@@ -80,6 +87,32 @@ func TestFetchSandboxInfoErrors(t *testing.T) {
 			"token_url":"http://127.0.0.1/t","revoke_url":"http://127.0.0.1/r","embed_domain":"http://127.0.0.1/","embed_env":"dev"}`)
 	}))
 	defer badSettings.Close()
+	secretText := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte("client_secret=shh-do-not-tell"))
+	}))
+	defer secretText.Close()
+	// Answers at the sandbox's address with the real sandbox's settings, but
+	// names another server's token endpoint: the refresh token and the
+	// client secret would go there (issue 13, failure 6).
+	real, err := FetchSandboxInfo(ctxT(t), nil, e.base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	foreign := func(field string) *httptest.Server {
+		return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			// The real sandbox's settings, on this server's own address.
+			b, _ := json.Marshal(real)
+			b = []byte(strings.ReplaceAll(string(b), e.base, "http://"+r.Host))
+			var m map[string]any
+			_ = json.Unmarshal(b, &m)
+			m[field] = "https://collector.example/steal"
+			_ = json.NewEncoder(w).Encode(m)
+		}))
+	}
+	foreignToken, foreignRevoke, foreignAPI := foreign("token_url"), foreign("revoke_url"), foreign("api_base")
+	defer foreignToken.Close()
+	defer foreignRevoke.Close()
+	defer foreignAPI.Close()
 
 	tests := []struct {
 		name, url string
@@ -87,7 +120,11 @@ func TestFetchSandboxInfoErrors(t *testing.T) {
 	}{
 		{"nothing listening", closed, []string{"the local sandbox is not running at " + closed, "fullscript-companion sandbox"}},
 		{"a REST path of the sandbox", e.base + "/api/clinic", []string{"does not look like the local Fullscript sandbox", "404"}},
-		{"an HTML page", html.URL, []string{"does not look like the local Fullscript sandbox", "not JSON", "Router admin"}},
+		{"an HTML page", html.URL, []string{"does not look like the local Fullscript sandbox", "not JSON", "68 bytes", "text/html"}},
+		{"text with a secret", secretText.URL, []string{"does not look like the local Fullscript sandbox", "not JSON"}},
+		{"a foreign token endpoint", foreignToken.URL, []string{"token_url is on another server (collector.example)"}},
+		{"a foreign revoke endpoint", foreignRevoke.URL, []string{"revoke_url is on another server"}},
+		{"a foreign API", foreignAPI.URL, []string{"api_base is on another server"}},
 		{"other JSON", otherJSON.URL, []string{"does not look like the local Fullscript sandbox", "client_id"}},
 		{"broken JSON", brokenJSON.URL, []string{"does not look like the local Fullscript sandbox"}},
 		{"unusable settings", badSettings.URL, []string{"settings the app cannot use", "APIBase", "EmbedDomain", "EmbedEnv"}},
@@ -105,8 +142,10 @@ func TestFetchSandboxInfoErrors(t *testing.T) {
 					t.Errorf("error %q does not contain %q", err, s)
 				}
 			}
-			if strings.Contains(err.Error(), "shh-do-not-tell") {
-				t.Errorf("error quotes a client secret: %v", err)
+			for _, quoted := range []string{"shh-do-not-tell", "Router admin", real.ClientSecret} {
+				if strings.Contains(err.Error(), quoted) {
+					t.Errorf("error quotes the reply (%q): %v", quoted, err)
+				}
 			}
 		})
 	}

@@ -141,6 +141,23 @@ CREATE TABLE patient_plans (
 	PRIMARY KEY (account_id, patient_id)
 ) STRICT;
 `,
+
+	// v4: who issued each token pair (the OAuth client id and the token
+	// endpoint), so a pair is never sent to another server; and the vault's
+	// own facts (the data key's check value), so the file itself says which
+	// key seals it. Empty issuer: a pair from before v4, bound at its next
+	// refresh.
+	`
+ALTER TABLE tokens ADD COLUMN client_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE tokens ADD COLUMN token_url TEXT NOT NULL DEFAULT '';
+ALTER TABLE pending_revocations ADD COLUMN client_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE pending_revocations ADD COLUMN token_url TEXT NOT NULL DEFAULT '';
+
+CREATE TABLE vault_facts (
+	key   TEXT PRIMARY KEY,
+	value TEXT NOT NULL
+) STRICT;
+`,
 }
 
 // migrateTo brings the file to version len(steps), one transaction per step,

@@ -2,12 +2,12 @@ package store
 
 import (
 	"bytes"
-	"database/sql"
 	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -26,87 +26,87 @@ func openV1(t *testing.T, path string, sealer Sealer) *Store {
 	return s
 }
 
-// fillV1 writes every kind of v1 data: accounts (one default, one renamed,
-// one needing sign-in), refreshed tokens, plain and secret settings, a queued
-// revocation and their audit trail. RemoveAccount is v2 code (it clears
-// recent_patients), so the revocation is queued with its v1 helpers.
+// fillV1 writes every kind of v1 data as the v1 app wrote it, in v1's own
+// SQL (today's code writes columns v1 did not have): accounts (one default,
+// one renamed, one needing sign-in), tokens (one pair refreshed), plain and
+// secret settings, a queued revocation and audit entries.
 func fillV1(t *testing.T, s *Store) {
 	t.Helper()
 	ctx := ctxT(t)
-	a, err := s.SaveSignIn(ctx, acct("us", "c1", "u1", "North", "Ann"), toks("acc-a", "ref-a"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := s.SaveSignIn(ctx, acct("ca", "c2", "u2", "South", "Bob"), toks("acc-b", "ref-b"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := s.SaveSignIn(ctx, acct("us", "c3", "u3", "West", "Cy"), toks("acc-c", "ref-c"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	steps := []error{
-		s.Rename(ctx, b.ID, "Bob's desk"),
-		s.SetDefault(ctx, b.ID),
-		s.SaveRefreshed(ctx, a.ID, 1, toks("acc-a2", "ref-a2"), t0.Add(time.Hour)),
-		s.MarkNeedsSignIn(ctx, c.ID, "refresh refused"),
-		s.SetSetting(ctx, "api_base.us", "https://api.example", false),
-		s.SetSetting(ctx, "client_secret.us", "the-client-secret", true),
-		s.withTx(ctx, func(tx *sql.Tx) error {
-			r, err := s.sealRevocation(Revocation{Token: "revoke-me"}, c.ID, s.now())
-			if err != nil {
-				return err
-			}
-			return insertRevocation(ctx, tx, r, c)
-		}),
-	}
-	if err := errors.Join(steps...); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// snapshot is everything a v1 file holds, read through the API.
-type snapshot struct {
-	Accounts    []AccountView
-	Tokens      map[string]Tokens
-	Generations map[string]int64
-	Settings    map[string]string
-	Revocations []Revocation
-	Audit       []AuditEntry
-}
-
-func takeSnapshot(t *testing.T, s *Store) snapshot {
-	t.Helper()
-	ctx := ctxT(t)
-	snap := snapshot{Tokens: map[string]Tokens{}, Generations: map[string]int64{}, Settings: map[string]string{}}
-	var err error
-	if snap.Accounts, err = s.Accounts(ctx); err != nil {
-		t.Fatal(err)
-	}
-	for _, v := range snap.Accounts {
-		tk, gen, err := s.Tokens(ctx, v.ID)
-		if errors.Is(err, ErrNotFound) {
-			continue
-		}
+	at := formatTime(t0)
+	seal := func(v string, aad []byte) []byte {
+		b, err := s.seal(v, aad)
 		if err != nil {
 			t.Fatal(err)
 		}
-		snap.Tokens[v.ID], snap.Generations[v.ID] = tk, gen
+		return b
 	}
-	for _, k := range []string{"api_base.us", "client_secret.us"} {
-		v, ok, err := s.Setting(ctx, k)
-		if err != nil || !ok {
-			t.Fatalf("setting %s: %v %v", k, ok, err)
+	secret := seal("the-client-secret", settingAAD("client_secret.us"))
+	stmts := []struct {
+		q    string
+		args []any
+	}{
+		{`INSERT INTO accounts (id, environment, clinic_id, clinic_name, user_id, user_type, user_name, label,
+			is_default, status, status_reason, created_at, updated_at) VALUES
+			('a1', 'us', 'c1', 'North', 'u1', 'Practitioner', 'Ann', '', 0, 'active', '', ?1, ?1),
+			('a2', 'ca', 'c2', 'South', 'u2', 'Practitioner', 'Bob', 'Bob''s desk', 1, 'active', '', ?1, ?1),
+			('a3', 'us', 'c3', 'West', 'u3', 'Practitioner', 'Cy', '', 0, 'needs_sign_in', 'refresh refused', ?1, ?1)`, []any{at}},
+		{`INSERT INTO tokens (account_id, access_sealed, refresh_sealed, token_type, scope, access_expires_at,
+			issued_at, last_refreshed_at, generation) VALUES
+			('a1', ?, ?, 'Bearer', 'clinic:read', ?, ?, ?, 2),
+			('a2', ?, ?, 'Bearer', 'clinic:read', ?, ?, NULL, 1)`, []any{
+			seal("acc-a2", tokenAAD("a1", "access")), seal("ref-a2", tokenAAD("a1", "refresh")),
+			formatTime(t0.Add(3 * time.Hour)), formatTime(t0.Add(time.Hour)), formatTime(t0.Add(time.Hour)),
+			seal("acc-b", tokenAAD("a2", "access")), seal("ref-b", tokenAAD("a2", "refresh")),
+			formatTime(t0.Add(2 * time.Hour)), at}},
+		{`INSERT INTO settings (key, value, sealed) VALUES ('api_base.us', CAST('https://api.example' AS BLOB), 0), ('client_secret.us', ?, 1)`, []any{secret}},
+		{`INSERT INTO pending_revocations (id, environment, account_id, label, token_sealed, queued_at, attempts,
+			last_error, next_attempt_at) VALUES ('r1', 'us', 'a3', 'Cy at West', ?, ?, 0, '', ?)`, []any{
+			seal("revoke-me", revocationAAD("r1")), at, at}},
+		{`INSERT INTO audit (at, account_id, environment, clinic_id, user_id, event, detail) VALUES
+			(?1, 'a1', 'us', 'c1', 'u1', 'signed_in', ''), (?1, 'a2', 'ca', 'c2', 'u2', 'signed_in', ''),
+			(?1, 'a3', 'us', 'c3', 'u3', 'signed_in', ''), (?1, 'a2', 'ca', 'c2', 'u2', 'renamed', ''),
+			(?1, 'a2', 'ca', 'c2', 'u2', 'default_set', ''), (?1, 'a1', 'us', 'c1', 'u1', 'refreshed', 'generation 2'),
+			(?1, 'a3', 'us', 'c3', 'u3', 'needs_sign_in', 'refresh refused'), (?1, 'a3', 'us', 'c3', 'u3', 'revocation_queued', 'r1')`, []any{at}},
+	}
+	for _, st := range stmts {
+		if _, err := s.db.ExecContext(ctx, st.q, st.args...); err != nil {
+			t.Fatalf("%s: %v", st.q, err)
 		}
-		snap.Settings[k] = v
 	}
-	if snap.Revocations, err = s.PendingRevocations(ctx); err != nil {
-		t.Fatal(err)
+}
+
+// v1Tables are v1's tables and columns: what an upgrade must carry over
+// unchanged, whatever columns later versions add.
+var v1Tables = map[string]string{
+	"accounts":            "id, environment, clinic_id, clinic_name, user_id, user_type, user_name, label, is_default, status, status_reason, created_at, updated_at",
+	"tokens":              "account_id, access_sealed, refresh_sealed, token_type, scope, access_expires_at, issued_at, last_refreshed_at, generation",
+	"pending_revocations": "id, environment, account_id, label, token_sealed, queued_at, attempts, last_error, next_attempt_at",
+	"settings":            "key, value, sealed",
+	"audit":               "id, at, account_id, environment, clinic_id, user_id, event, detail",
+}
+
+// v1Rows dumps v1's columns, row by row, in a fixed order.
+func v1Rows(t *testing.T, s *Store) map[string][]string {
+	t.Helper()
+	out := map[string][]string{}
+	for table, cols := range v1Tables {
+		rows, err := s.db.Query(`SELECT quote(` + strings.ReplaceAll(cols, ", ", `) || '|' || quote(`) + `) FROM ` + table + ` ORDER BY 1`)
+		if err != nil {
+			t.Fatalf("dump %s: %v", table, err)
+		}
+		for rows.Next() {
+			var line string
+			if err := rows.Scan(&line); err != nil {
+				t.Fatal(err)
+			}
+			out[table] = append(out[table], line)
+		}
+		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if snap.Audit, err = s.Audit(ctx, ""); err != nil {
-		t.Fatal(err)
-	}
-	return snap
+	return out
 }
 
 // schemaOf lists the file's tables and indexes with their SQL.
@@ -202,10 +202,9 @@ func TestUpgradeFromV1(t *testing.T) {
 			if got := userVersionOf(t, v1); got != 1 {
 				t.Fatalf("fixture at user_version %d, want 1", got)
 			}
-			before := takeSnapshot(t, v1)
-			if len(before.Accounts) != 3 || len(before.Tokens) != 2 || len(before.Revocations) != 1 || len(before.Audit) < 8 {
-				t.Fatalf("fixture incomplete: %d accounts, %d token pairs, %d revocations, %d audit entries",
-					len(before.Accounts), len(before.Tokens), len(before.Revocations), len(before.Audit))
+			before := v1Rows(t, v1)
+			if n := []int{len(before["accounts"]), len(before["tokens"]), len(before["pending_revocations"]), len(before["settings"]), len(before["audit"])}; !slices.Equal(n, []int{3, 2, 1, 2, 8}) {
+				t.Fatalf("fixture incomplete: %v rows (accounts, tokens, revocations, settings, audit)", n)
 			}
 			stores := tt.upgrade(t, path, sealer, v1)
 			for _, s := range stores {
@@ -215,9 +214,10 @@ func TestUpgradeFromV1(t *testing.T) {
 				if got := userVersionOf(t, s); got != len(migrations) {
 					t.Errorf("store %d: user_version %d, want %d", i, got, len(migrations))
 				}
-				if after := takeSnapshot(t, s); !reflect.DeepEqual(after, before) {
+				if after := v1Rows(t, s); !reflect.DeepEqual(after, before) {
 					t.Errorf("store %d: v1 data changed by the upgrade:\nbefore %+v\nafter  %+v", i, before, after)
 				}
+				readV1ThroughTheAPI(t, s)
 				if got := schemaOf(t, s); !slices.Equal(got, wantSchema) {
 					t.Errorf("store %d: upgraded schema differs from a new file's:\n%q\nwant\n%q", i, got, wantSchema)
 				}
@@ -230,7 +230,10 @@ func TestUpgradeFromV1(t *testing.T) {
 			// The new tables work on the v1 accounts.
 			s := stores[0]
 			s.now = tickClock()
-			a := before.Accounts[0].Account
+			a, err := s.Account(ctx, "a1")
+			if err != nil {
+				t.Fatal(err)
+			}
 			if _, added, err := s.AddHistory(ctx, HistoryEntry{AccountID: a.ID, Kind: HistoryPatientSelected,
 				EventID: "ev-1", Details: []byte(`{"name":"Upgrade Patient"}`)}); err != nil || !added {
 				t.Fatalf("AddHistory after upgrade: added %v, %v", added, err)
@@ -278,5 +281,28 @@ func TestV1RefusesV2File(t *testing.T) {
 	}
 	if !bytes.Equal(before, after) {
 		t.Error("the refused file changed")
+	}
+}
+
+// readV1ThroughTheAPI reads the v1 fixture's data with today's code.
+func readV1ThroughTheAPI(t *testing.T, s *Store) {
+	t.Helper()
+	ctx := ctxT(t)
+	views, err := s.Accounts(ctx)
+	if err != nil || len(views) != 3 {
+		t.Fatalf("accounts after upgrade: %d, %v", len(views), err)
+	}
+	if tk, gen, err := s.Tokens(ctx, "a1"); err != nil || tk.AccessToken != "acc-a2" || tk.RefreshToken != "ref-a2" || gen != 2 || tk.Issuer != (Issuer{}) {
+		t.Errorf("a1's tokens after upgrade: %v gen %d, %v", tk, gen, err)
+	}
+	if v, ok, err := s.Setting(ctx, "client_secret.us"); err != nil || !ok || v != "the-client-secret" {
+		t.Errorf("sealed setting after upgrade: %v %v", ok, err)
+	}
+	revs, err := s.PendingRevocations(ctx)
+	if err != nil || len(revs) != 1 || revs[0].Token != "revoke-me" {
+		t.Errorf("revocations after upgrade: %v, %v", revs, err)
+	}
+	if a, err := s.Account(ctx, "a2"); err != nil || !a.IsDefault || a.Label != "Bob's desk" {
+		t.Errorf("a2 after upgrade: %+v, %v", a, err)
 	}
 }

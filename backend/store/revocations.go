@@ -23,6 +23,7 @@ type Revocation struct {
 	Attempts      int
 	LastError     string
 	NextAttemptAt time.Time // QueuedAt when zero: try at once
+	Issuer        Issuer    // who issued the token: it is sent nowhere else
 }
 
 // LogValue keeps the token out of logs when a caller logs the struct.
@@ -94,9 +95,10 @@ func insertRevocation(ctx context.Context, tx *sql.Tx, r *sealedRevocation, a Ac
 		r.Label = displayName(a)
 	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO pending_revocations (id, environment, account_id, label,
-		token_sealed, queued_at, attempts, last_error, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		token_sealed, queued_at, attempts, last_error, next_attempt_at, client_id, token_url)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.ID, r.Environment, r.AccountID, r.Label, r.sealed, formatTime(r.QueuedAt), r.Attempts,
-		truncate(r.LastError, maxTextLen), formatTime(r.NextAttemptAt))
+		truncate(r.LastError, maxTextLen), formatTime(r.NextAttemptAt), r.Issuer.ClientID, r.Issuer.TokenURL)
 	if err != nil {
 		return fmt.Errorf("queue revocation: %w", err)
 	}
@@ -107,7 +109,7 @@ func insertRevocation(ctx context.Context, tx *sql.Tx, r *sealedRevocation, a Ac
 // first. The caller decides which are due (NextAttemptAt).
 func (s *Store) PendingRevocations(ctx context.Context) ([]Revocation, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT id, environment, account_id, label, token_sealed, queued_at,
-		attempts, last_error, next_attempt_at FROM pending_revocations ORDER BY queued_at, id`)
+		attempts, last_error, next_attempt_at, client_id, token_url FROM pending_revocations ORDER BY queued_at, id`)
 	if err != nil {
 		return nil, fmt.Errorf("list pending revocations: %w", err)
 	}
@@ -120,7 +122,7 @@ func (s *Store) PendingRevocations(ctx context.Context) ([]Revocation, error) {
 			queued, next string
 		)
 		if err := rows.Scan(&r.ID, &r.Environment, &r.AccountID, &r.Label, &sealed, &queued,
-			&r.Attempts, &r.LastError, &next); err != nil {
+			&r.Attempts, &r.LastError, &next, &r.Issuer.ClientID, &r.Issuer.TokenURL); err != nil {
 			return nil, fmt.Errorf("list pending revocations: %w", err)
 		}
 		if r.QueuedAt, err = parseTime(queued); err != nil {

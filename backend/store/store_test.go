@@ -42,10 +42,10 @@ func rawExec(t *testing.T, path string, stmts ...string) {
 
 func TestOpenMigrations(t *testing.T) {
 	t.Parallel()
-	t.Run("fresh file gets version 3", func(t *testing.T) {
+	t.Run("fresh file gets version 4", func(t *testing.T) {
 		f := openFixture(t)
-		if got := userVersionOf(t, f.s); got != len(migrations) || got != 3 {
-			t.Fatalf("user_version = %d, want 3", got)
+		if got := userVersionOf(t, f.s); got != len(migrations) || got != 4 {
+			t.Fatalf("user_version = %d, want 4", got)
 		}
 	})
 
@@ -104,7 +104,7 @@ func TestOpenMigrations(t *testing.T) {
 				rawExec(t, path, fmt.Sprintf("PRAGMA user_version = %d", len(migrations)+1))
 			},
 			wantErr: ErrSchemaTooNew,
-			wantMsg: "schema version 4, this app knows up to 3",
+			wantMsg: "schema version 5, this app knows up to 4",
 		},
 		{
 			name: "newer version, rollback-journal file",

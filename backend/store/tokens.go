@@ -18,6 +18,16 @@ type Tokens struct {
 	Scope           string
 	AccessExpiresAt time.Time
 	IssuedAt        time.Time
+	// Issuer is who issued the pair; the pair is sent nowhere else.
+	Issuer Issuer
+}
+
+// Issuer names the server and client a token pair belongs to: the OAuth
+// client id and the token endpoint it was issued by. The zero value is a
+// pair stored before issuers were kept.
+type Issuer struct {
+	ClientID string
+	TokenURL string
 }
 
 // LogValue keeps the tokens out of logs when a caller logs the struct.
@@ -28,6 +38,8 @@ func (t Tokens) LogValue() slog.Value {
 		slog.Time("access_expires_at", t.AccessExpiresAt),
 		slog.Time("issued_at", t.IssuedAt),
 		slog.Bool("has_refresh_token", t.RefreshToken != ""),
+		slog.String("client_id", t.Issuer.ClientID),
+		slog.String("token_url", t.Issuer.TokenURL),
 	)
 }
 
@@ -106,8 +118,8 @@ func (s *Store) readTokens(ctx context.Context, q queryer, accountID string) (To
 		generation      int64
 	)
 	err := q.QueryRowContext(ctx, `SELECT access_sealed, refresh_sealed, token_type, scope,
-		access_expires_at, issued_at, generation FROM tokens WHERE account_id = ?`, accountID).
-		Scan(&access, &refresh, &t.TokenType, &t.Scope, &expires, &issued, &generation)
+		access_expires_at, issued_at, generation, client_id, token_url FROM tokens WHERE account_id = ?`, accountID).
+		Scan(&access, &refresh, &t.TokenType, &t.Scope, &expires, &issued, &generation, &t.Issuer.ClientID, &t.Issuer.TokenURL)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Tokens{}, 0, ErrNotFound
 	}
@@ -141,14 +153,16 @@ func (s *Store) putSignInTokens(ctx context.Context, tx *sql.Tx, accountID strin
 		return err
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO tokens (account_id, access_sealed, refresh_sealed, token_type,
-		scope, access_expires_at, issued_at, last_refreshed_at, generation)
-		VALUES (?, ?, ?, ?, ?, ?, ?, NULL, 1)
+		scope, access_expires_at, issued_at, last_refreshed_at, generation, client_id, token_url)
+		VALUES (?, ?, ?, ?, ?, ?, ?, NULL, 1, ?, ?)
 		ON CONFLICT (account_id) DO UPDATE SET
 			access_sealed = excluded.access_sealed, refresh_sealed = excluded.refresh_sealed,
 			token_type = excluded.token_type, scope = excluded.scope,
 			access_expires_at = excluded.access_expires_at, issued_at = excluded.issued_at,
-			last_refreshed_at = NULL, generation = tokens.generation + 1`,
-		accountID, access, refresh, t.TokenType, t.Scope, formatTime(t.AccessExpiresAt), formatTime(t.IssuedAt))
+			last_refreshed_at = NULL, generation = tokens.generation + 1,
+			client_id = excluded.client_id, token_url = excluded.token_url`,
+		accountID, access, refresh, t.TokenType, t.Scope, formatTime(t.AccessExpiresAt), formatTime(t.IssuedAt),
+		t.Issuer.ClientID, t.Issuer.TokenURL)
 	if err != nil {
 		return fmt.Errorf("store tokens: %w", err)
 	}
@@ -160,7 +174,9 @@ func (s *Store) putSignInTokens(ctx context.Context, tx *sql.Tx, accountID strin
 // stored generation is not expectGeneration, another process refreshed
 // meanwhile: it returns ErrConflict and writes nothing (reload with Tokens).
 // An empty RefreshToken or Scope keeps the stored one, as RFC 6749 allows a
-// refresh response to omit them. ErrNotFound means the account has no tokens.
+// refresh response to omit them. The issuer is never changed, except that a
+// pair stored before issuers were kept takes t.Issuer. ErrNotFound means the
+// account has no tokens.
 func (s *Store) SaveRefreshed(ctx context.Context, accountID string, expectGeneration int64, t Tokens, at time.Time) error {
 	if t.AccessToken == "" {
 		return fmt.Errorf("save refreshed tokens of account %s: no access token", accountID)
@@ -179,10 +195,12 @@ func (s *Store) SaveRefreshed(ctx context.Context, accountID string, expectGener
 	err = s.withTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE tokens SET access_sealed = ?,
 			refresh_sealed = coalesce(?, refresh_sealed), token_type = ?, scope = coalesce(nullif(?, ''), scope),
-			access_expires_at = ?, issued_at = ?, last_refreshed_at = ?, generation = generation + 1
+			access_expires_at = ?, issued_at = ?, last_refreshed_at = ?, generation = generation + 1,
+			client_id = CASE WHEN client_id = '' AND token_url = '' THEN ? ELSE client_id END,
+			token_url = CASE WHEN client_id = '' AND token_url = '' THEN ? ELSE token_url END
 			WHERE account_id = ? AND generation = ?`,
 			access, refresh, t.TokenType, t.Scope, formatTime(t.AccessExpiresAt), formatTime(t.IssuedAt),
-			formatTime(at), accountID, expectGeneration)
+			formatTime(at), t.Issuer.ClientID, t.Issuer.TokenURL, accountID, expectGeneration)
 		if err != nil {
 			return err
 		}
@@ -209,4 +227,19 @@ func (s *Store) SaveRefreshed(ctx context.Context, accountID string, expectGener
 		return fmt.Errorf("save refreshed tokens of account %s: %w", accountID, err)
 	}
 	return nil
+}
+
+// TokenIssuer says who issued the account's tokens, without unsealing them.
+// ErrNotFound: the account has no tokens.
+func (s *Store) TokenIssuer(ctx context.Context, accountID string) (Issuer, error) {
+	var iss Issuer
+	err := s.db.QueryRowContext(ctx, `SELECT client_id, token_url FROM tokens WHERE account_id = ?`, accountID).
+		Scan(&iss.ClientID, &iss.TokenURL)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Issuer{}, fmt.Errorf("get token issuer of account %s: %w", accountID, ErrNotFound)
+	}
+	if err != nil {
+		return Issuer{}, fmt.Errorf("get token issuer of account %s: %w", accountID, err)
+	}
+	return iss, nil
 }

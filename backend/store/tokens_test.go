@@ -154,3 +154,49 @@ func TestSecretsStayOutOfFormatting(t *testing.T) {
 		}
 	}
 }
+
+// A pair keeps the issuer it was signed in with: a refresh never changes it,
+// except that a pair stored before issuers were kept takes its first one.
+func TestTokenIssuerIsKept(t *testing.T) {
+	t.Parallel()
+	ctx := ctxT(t)
+	f := openFixture(t)
+	home := Issuer{ClientID: "client-1", TokenURL: "https://api.example/oauth/token"}
+	other := Issuer{ClientID: "client-2", TokenURL: "https://elsewhere.example/oauth/token"}
+	tk := toks("a", "r")
+	tk.Issuer = home
+	a := f.signIn(t, acct("us", "c1", "u1", "North", "Ann"), tk)
+	refreshed := toks("a2", "r2")
+	refreshed.Issuer = other
+	if err := f.s.SaveRefreshed(ctx, a.ID, 1, refreshed, t0); err != nil {
+		t.Fatal(err)
+	}
+	if got, _, err := f.s.Tokens(ctx, a.ID); err != nil || got.Issuer != home {
+		t.Errorf("issuer after a refresh: %+v, %v; want %+v", got.Issuer, err, home)
+	}
+	if got, err := f.s.TokenIssuer(ctx, a.ID); err != nil || got != home {
+		t.Errorf("TokenIssuer: %+v, %v", got, err)
+	}
+
+	legacy := f.signIn(t, acct("us", "c2", "u2", "South", "Bob"), toks("b", "rb"))
+	if got, err := f.s.TokenIssuer(ctx, legacy.ID); err != nil || got != (Issuer{}) {
+		t.Fatalf("a pair without an issuer: %+v, %v", got, err)
+	}
+	if err := f.s.SaveRefreshed(ctx, legacy.ID, 1, refreshed, t0); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := f.s.TokenIssuer(ctx, legacy.ID); err != nil || got != other {
+		t.Errorf("a pair without an issuer after its refresh: %+v, %v; want %+v", got, err, other)
+	}
+
+	if err := f.s.RemoveAccount(ctx, a.ID, &Revocation{Token: "r2", Issuer: home}); err != nil {
+		t.Fatal(err)
+	}
+	revs, err := f.s.PendingRevocations(ctx)
+	if err != nil || len(revs) != 1 || revs[0].Issuer != home {
+		t.Errorf("queued revocation: %+v, %v; want issuer %+v", revs, err, home)
+	}
+	if _, err := f.s.TokenIssuer(ctx, a.ID); !errors.Is(err, ErrNotFound) {
+		t.Errorf("TokenIssuer of a removed account: %v, want ErrNotFound", err)
+	}
+}
