@@ -252,7 +252,7 @@ func checkHeader(path string, known int) error {
 		return nil // just created
 	}
 	if err != nil || string(h[:16]) != "SQLite format 3\x00" {
-		return errors.New("the file is not an SQLite database")
+		return fmt.Errorf("%w: the file is not an SQLite database (any more)", ErrDamaged)
 	}
 	if id := binary.BigEndian.Uint32(h[68:72]); id != 0 && id != applicationID {
 		return fmt.Errorf("the file is an SQLite database of another program (application id %#x)", id)

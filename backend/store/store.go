@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gofrs/flock"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
@@ -50,6 +51,7 @@ const busyTimeout = 5 * time.Second
 // Stores (in one or several processes) may share one file.
 type Store struct {
 	db     *sql.DB
+	lock   *flock.Flock // shared, see RestoreFile
 	sealer Sealer
 	path   string
 	log    *slog.Logger
@@ -97,6 +99,20 @@ func open(ctx context.Context, path string, sealer Sealer, steps []string, opts 
 		return nil, fmt.Errorf("open store: %w", err)
 	}
 	log := o.log.With("component", "store")
+	lock, err := lockShared(ctx, abs)
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", abs, err)
+	}
+	s, err := openLocked(ctx, abs, sealer, steps, log)
+	if err != nil {
+		_ = lock.Close()
+		return nil, err
+	}
+	s.lock = lock
+	return s, nil
+}
+
+func openLocked(ctx context.Context, abs string, sealer Sealer, steps []string, log *slog.Logger) (*Store, error) {
 	if err := createPrivate(abs); err != nil {
 		return nil, fmt.Errorf("open store %s: %w", abs, err)
 	}
@@ -107,7 +123,7 @@ func open(ctx context.Context, path string, sealer Sealer, steps []string, opts 
 	// Read the header ourselves first: SQLite would switch a rollback-journal
 	// file to WAL (a write) before we could look at its version.
 	if err := checkHeader(abs, len(steps)); err != nil {
-		return nil, fmt.Errorf("open store %s: %w", abs, err)
+		return nil, fmt.Errorf("open store %s: %w", abs, damaged(err))
 	}
 	db, err := sql.Open("sqlite", dsn(abs))
 	if err != nil {
@@ -122,7 +138,7 @@ func open(ctx context.Context, path string, sealer Sealer, steps []string, opts 
 	}
 	if err := s.init(ctx, steps); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("open store %s: %w", abs, err)
+		return nil, fmt.Errorf("open store %s: %w", abs, damaged(err))
 	}
 	return s, nil
 }
@@ -167,7 +183,11 @@ func dsn(path string) string {
 // Close closes the database. The last connection to close checkpoints the
 // WAL into the main file.
 func (s *Store) Close() error {
-	if err := s.db.Close(); err != nil {
+	err := s.db.Close()
+	if s.lock != nil {
+		_ = s.lock.Close() // after the last connection: a restore may start now
+	}
+	if err != nil {
 		return fmt.Errorf("close store: %w", err)
 	}
 	return nil

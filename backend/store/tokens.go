@@ -69,7 +69,7 @@ func (s *Store) seal(plaintext string, aad []byte) ([]byte, error) {
 func (s *Store) unseal(sealed, aad []byte) (string, error) {
 	b, err := s.sealer.Unseal(sealed, aad)
 	if err != nil {
-		return "", fmt.Errorf("unseal %s: %w", aadName(aad), err)
+		return "", fmt.Errorf("unseal %s: %w: %w", aadName(aad), ErrUnreadable, err)
 	}
 	return string(b), nil
 }
@@ -88,7 +88,7 @@ func (s *Store) sealData(plaintext, aad []byte, name string) ([]byte, error) {
 func (s *Store) unsealData(sealed, aad []byte, name string) ([]byte, error) {
 	b, err := s.sealer.Unseal(sealed, aad)
 	if err != nil {
-		return nil, fmt.Errorf("unseal %s: %w", name, err)
+		return nil, fmt.Errorf("unseal %s: %w: %w", name, ErrUnreadable, err)
 	}
 	return b, nil
 }
@@ -242,4 +242,40 @@ func (s *Store) TokenIssuer(ctx context.Context, accountID string) (Issuer, erro
 		return Issuer{}, fmt.Errorf("get token issuer of account %s: %w", accountID, err)
 	}
 	return iss, nil
+}
+
+// UnreadableTokens lists the accounts whose stored tokens cannot be
+// unsealed (another data key sealed them, or their bytes are damaged), so
+// the account list shows what can really be used. It unseals every pair and
+// keeps nothing in memory.
+func (s *Store) UnreadableTokens(ctx context.Context) (map[string]bool, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT account_id, access_sealed, refresh_sealed FROM tokens`)
+	if err != nil {
+		return nil, fmt.Errorf("check tokens: %w", damaged(err))
+	}
+	defer rows.Close()
+	bad := map[string]bool{}
+	for rows.Next() {
+		var (
+			id              string
+			access, refresh []byte
+		)
+		if err := rows.Scan(&id, &access, &refresh); err != nil {
+			return nil, fmt.Errorf("check tokens: %w", damaged(err))
+		}
+		for _, c := range []struct {
+			sealed []byte
+			column string
+		}{{access, "access"}, {refresh, "refresh"}} {
+			b, err := s.sealer.Unseal(c.sealed, tokenAAD(id, c.column))
+			clear(b)
+			if err != nil {
+				bad[id] = true
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("check tokens: %w", damaged(err))
+	}
+	return bad, nil
 }

@@ -72,6 +72,12 @@ type Options struct {
 	Service        string        // keyring service name, default "fullscript-companion"
 	NoKeyring      bool          // use the key file without asking the keyring (a setting)
 	Logger         *slog.Logger
+	// SealedWith is the check value (KeyCheck) of the key the caller's data
+	// says sealed it, "" when it does not say. Open accepts no other key.
+	SealedWith string
+	// NoNewKey: the caller holds sealed data, so a key must be found, never
+	// made: a new key would open none of it. SealedWith implies it.
+	NoNewKey bool
 }
 
 // Vault seals and unseals with the data key. It is safe for concurrent use.
@@ -81,6 +87,51 @@ type Vault struct {
 	note    string
 	check   string // key check value: safe to log and compare
 	idKey   []byte // a subkey for KeyedID, derived from the data key
+	created bool   // this Open made the key
+	dir     string
+	db      string // the database recorded in vault.json, see NoteDatabase
+}
+
+// KeyCheck identifies the data key without revealing it: a caller records
+// it beside what it seals, and passes it back as Options.SealedWith.
+func (v *Vault) KeyCheck() string { return v.check }
+
+// Created says this Open made a new key (a new vault).
+func (v *Vault) Created() bool { return v.created }
+
+// Database is the name NoteDatabase recorded: a database sealed with this
+// key was created, so its absence is a loss, not a first run. "" if none.
+func (v *Vault) Database() string { return v.db }
+
+// NoteDatabase records in vault.json that the database named has been
+// created with this key. It writes only when the record changes.
+func (v *Vault) NoteDatabase(ctx context.Context, name string, opts Options) error {
+	if v.db == name {
+		return nil
+	}
+	o, err := opts.withDefaults()
+	if err != nil {
+		return err
+	}
+	o.Dir = v.dir
+	unlock, err := lockDir(ctx, o)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	m, err := readMeta(o.path(metaFileName))
+	if err != nil {
+		return fmt.Errorf("vault: note the database: %w", err)
+	}
+	if m.KeyCheck != v.check {
+		return fmt.Errorf("%w: vault.json now records another key (check value %s, this vault's is %s)", ErrKeyLost, m.KeyCheck, v.check)
+	}
+	m.Database = name
+	if err := writeMeta(o.path(metaFileName), m); err != nil {
+		return err
+	}
+	v.db = name
+	return nil
 }
 
 // Storage says where the data key lives.
@@ -99,6 +150,9 @@ type metadata struct {
 	KeyCheck string    `json:"keyCheck"`
 	Reason   string    `json:"fallbackReason,omitempty"` // why the key file, for Note
 	Created  time.Time `json:"created"`
+	// Database names the database sealed with this key once it exists, so
+	// that a missing one reads as lost, not as a first run.
+	Database string `json:"database,omitempty"`
 }
 
 // Open loads the data key of opts.Dir, creating it on first use, under an
@@ -128,11 +182,14 @@ func Open(ctx context.Context, opts Options) (*Vault, error) {
 	defer unlock()
 
 	o.kr = timedKeyring{kr: o.Keyring, timeout: o.KeyringTimeout}
-	var key []byte
+	var (
+		key     []byte
+		created bool
+	)
 	m, err := readMeta(o.path(metaFileName))
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		key, m, err = create(ctx, o)
+		key, m, created, err = create(ctx, o)
 	case err == nil:
 		key, err = load(ctx, o, m)
 	}
@@ -140,12 +197,17 @@ func Open(ctx context.Context, opts Options) (*Vault, error) {
 		return nil, err
 	}
 	defer clear(key)
+	if o.SealedWith != "" && !hmac.Equal([]byte(m.KeyCheck), []byte(o.SealedWith)) {
+		return nil, fmt.Errorf("%w: the data is sealed with the key whose check value is %s, but %s holds another (%s); "+
+			"restore the original key or vault.json, or start over", ErrKeyLost, o.SealedWith, metaFileName, m.KeyCheck)
+	}
 
 	aead, err := newAEAD(key)
 	if err != nil {
 		return nil, err
 	}
-	v := &Vault{aead: aead, storage: m.Storage, check: m.KeyCheck, idKey: derive(key, idKeyLabel)}
+	v := &Vault{aead: aead, storage: m.Storage, check: m.KeyCheck, idKey: derive(key, idKeyLabel),
+		created: created, dir: o.Dir, db: m.Database}
 	if m.Storage == StorageKeyFile {
 		v.note = keyFileNote(m.Reason, o.path(keyFileName))
 	}
@@ -202,33 +264,42 @@ func lockDir(ctx context.Context, o options) (func(), error) {
 }
 
 // create makes (or, after a crash or a deleted vault.json, adopts) the key
-// of a dir that has no vault.json yet.
-func create(ctx context.Context, o options) ([]byte, metadata, error) {
+// of a dir that has no vault.json yet. made says a new key was made.
+func create(ctx context.Context, o options) (key []byte, m metadata, made bool, err error) {
 	keyFile := o.path(keyFileName)
-	m := metadata{Version: metaVersion, Created: time.Now().UTC()}
+	m = metadata{Version: metaVersion, Created: time.Now().UTC()}
 
 	// A key file without metadata is ours from an interrupted first Open, or
 	// vault.json was removed: either way secrets may be sealed with it.
-	key, err := readKeyFile(keyFile, o.Logger)
+	key, err = readKeyFile(keyFile, o.Logger)
 	switch {
 	case err == nil:
+		if err := o.adoptable(key, keyFile); err != nil {
+			return nil, metadata{}, false, err
+		}
 		o.Logger.Warn("vault: found a key file but no vault.json; adopting the key file", "path", keyFile)
 		m.Storage, m.Reason = StorageKeyFile, "A key file from an earlier run was found"
-		return finishCreate(o, key, m)
+		key, m, err = finishCreate(o, key, m)
+		return key, m, false, err
 	case !errors.Is(err, fs.ErrNotExist):
-		return nil, metadata{}, fmt.Errorf("vault: %w; it was left as is: restore it or remove it", err)
+		return nil, metadata{}, false, fmt.Errorf("vault: %w; it was left as is: restore it or remove it", err)
+	}
+	if o.NoNewKey || o.SealedWith != "" {
+		return o.adoptFromKeyring(ctx)
 	}
 
 	if o.NoKeyring {
 		m.Reason = "The OS keyring is turned off in settings"
 	} else {
-		key, err = keyringCreate(ctx, o)
+		var adopted bool
+		key, adopted, err = keyringCreate(ctx, o)
 		if err == nil {
 			m.Storage, m.Service = StorageKeyring, o.Service
-			return finishCreate(o, key, m)
+			key, m, err = finishCreate(o, key, m)
+			return key, m, !adopted, err
 		}
 		if ctxErr := ctx.Err(); ctxErr != nil {
-			return nil, metadata{}, fmt.Errorf("vault: create data key: %w", ctxErr)
+			return nil, metadata{}, false, fmt.Errorf("vault: create data key: %w", ctxErr)
 		}
 		m.Reason = fallbackReason(err, o.KeyringTimeout)
 		o.Logger.Warn("vault: OS keyring unusable; keeping the data key in a file",
@@ -237,13 +308,14 @@ func create(ctx context.Context, o options) ([]byte, metadata, error) {
 
 	key = make([]byte, keyLen)
 	if _, err := rand.Read(key); err != nil {
-		return nil, metadata{}, fmt.Errorf("vault: generate data key: %w", err)
+		return nil, metadata{}, false, fmt.Errorf("vault: generate data key: %w", err)
 	}
 	if err := writeKeyFile(keyFile, key); err != nil {
-		return nil, metadata{}, fmt.Errorf("vault: %w", err)
+		return nil, metadata{}, false, fmt.Errorf("vault: %w", err)
 	}
 	m.Storage = StorageKeyFile
-	return finishCreate(o, key, m)
+	key, m, err = finishCreate(o, key, m)
+	return key, m, true, err
 }
 
 func finishCreate(o options, key []byte, m metadata) ([]byte, metadata, error) {
@@ -259,37 +331,91 @@ func finishCreate(o options, key []byte, m metadata) ([]byte, metadata, error) {
 // keyringCreate puts a new key in the keyring and reads it back before
 // trusting it. An entry already there is adopted, not overwritten: it may
 // seal another data dir's secrets, or ours if vault.json was deleted.
-func keyringCreate(ctx context.Context, o options) ([]byte, error) {
+func keyringCreate(ctx context.Context, o options) (key []byte, adopted bool, err error) {
 	existing, err := o.kr.get(ctx, o.Service, keyringUser)
 	switch {
 	case err == nil:
 		key, err := decodeKey(existing)
 		if err != nil {
-			return nil, errKeyringGarbage
+			return nil, false, errKeyringGarbage
 		}
 		o.Logger.Info("vault: adopting the data key already in the OS keyring",
 			"service", o.Service, "key_check", keyCheck(key))
-		return key, nil
+		return key, true, nil
 	case !errors.Is(err, keyring.ErrNotFound):
-		return nil, fmt.Errorf("look up existing key: %w", err)
+		return nil, false, fmt.Errorf("look up existing key: %w", err)
 	}
 
-	key := make([]byte, keyLen)
+	key = make([]byte, keyLen)
 	if _, err := rand.Read(key); err != nil {
-		return nil, fmt.Errorf("generate data key: %w", err)
+		return nil, false, fmt.Errorf("generate data key: %w", err)
 	}
 	enc := encodeKey(key)
 	if err := o.kr.set(ctx, o.Service, keyringUser, enc); err != nil {
-		return nil, fmt.Errorf("store key: %w", err)
+		return nil, false, fmt.Errorf("store key: %w", err)
 	}
 	back, err := o.kr.get(ctx, o.Service, keyringUser)
 	if err != nil {
-		return nil, fmt.Errorf("read key back: %w", err)
+		return nil, false, fmt.Errorf("read key back: %w", err)
 	}
 	if !hmac.Equal([]byte(back), []byte(enc)) {
-		return nil, errKeyringMismatch
+		return nil, false, errKeyringMismatch
 	}
-	return key, nil
+	return key, false, nil
+}
+
+// adoptable refuses a found key that is not the one the caller's data
+// names (Options.SealedWith).
+func (o options) adoptable(key []byte, where string) error {
+	if o.SealedWith == "" {
+		return nil
+	}
+	if got := keyCheck(key); !hmac.Equal([]byte(got), []byte(o.SealedWith)) {
+		clear(key)
+		return fmt.Errorf("%w: %s holds a key (check value %s), but the data is sealed with another (%s); "+
+			"restore the original key, or start over", ErrKeyLost, where, got, o.SealedWith)
+	}
+	return nil
+}
+
+// adoptFromKeyring is create for a caller that holds sealed data: vault.json
+// and the key file are gone, so the key can only be the keyring's entry.
+// Nothing is ever made here.
+func (o options) adoptFromKeyring(ctx context.Context) ([]byte, metadata, bool, error) {
+	lost := func(why string) error {
+		check := ""
+		if o.SealedWith != "" {
+			check = " (check value " + o.SealedWith + ")"
+		}
+		return fmt.Errorf("%w: %s and %s are missing, %s; the saved data is sealed with a key%s, so no new key is made "+
+			"(it would open none of it): restore %s and %s (or the keyring entry) from a backup, or start over",
+			ErrKeyLost, metaFileName, keyFileName, why, check, keyFileName, metaFileName)
+	}
+	s, err := o.kr.get(ctx, o.Service, keyringUser)
+	switch {
+	case errors.Is(err, keyring.ErrNotFound):
+		return nil, metadata{}, false, lost("and the OS keyring has no data key either")
+	case err != nil && ctx.Err() != nil:
+		return nil, metadata{}, false, fmt.Errorf("vault: read data key: %w", ctx.Err())
+	case err != nil:
+		if o.NoKeyring {
+			return nil, metadata{}, false, lost("and the OS keyring cannot be read (" + err.Error() + ")")
+		}
+		return nil, metadata{}, false, fmt.Errorf("%w: the saved data is sealed with a key that may be in the OS keyring, "+
+			"which could not be read (%w); unlock the keyring or start its service, then try again", ErrKeyUnavailable, err)
+	}
+	key, err := decodeKey(s)
+	if err != nil {
+		return nil, metadata{}, false, lost("and the OS keyring's entry is not a data key")
+	}
+	if err := o.adoptable(key, fmt.Sprintf("the OS keyring (service %q)", o.Service)); err != nil {
+		return nil, metadata{}, false, err
+	}
+	o.Logger.Warn("vault: vault.json was missing; adopting the OS keyring's data key for the saved data",
+		"service", o.Service, "key_check", keyCheck(key))
+	m := metadata{Version: metaVersion, Created: time.Now().UTC(), Storage: StorageKeyring, Service: o.Service}
+	key, m, err = finishCreate(o, key, m)
+	return key, m, false, err
 }
 
 // load reads the key from where vault.json says it is. It never creates one.
