@@ -80,6 +80,7 @@ func main() {
 		Logger:          log,
 		KeyringOff:      strings.EqualFold(os.Getenv(companion.KeyringEnv), "off"),
 		EmbeddedSandbox: true,
+		KeepBackups:     true,
 	}))
 	app.launch = intent
 	if err := wails.Run(appOptions(app, log)); err != nil {

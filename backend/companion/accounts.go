@@ -21,7 +21,13 @@ const (
 	StatusExpiring    = "expiring"
 	StatusExpired     = "expired" // the access token ran out; the next use refreshes it
 	StatusNeedsSignIn = "needs_sign_in"
+	// StatusUnreadable: tokens are stored but cannot be unsealed (another
+	// key sealed them, or they are damaged); sign-out removes the account.
+	StatusUnreadable = "unreadable"
 )
+
+// unreadableReason is the status reason of an unreadable account.
+const unreadableReason = "Its saved sign-in cannot be read (sealed with another key, or damaged). Sign out of it, then sign in again."
 
 // AccountInfo is one account as the CLI and the window list it. It never
 // holds a token.
@@ -97,17 +103,68 @@ func (s *Service) Accounts(ctx context.Context) (AccountsReport, error) {
 	if err != nil {
 		return AccountsReport{}, fmt.Errorf("list accounts: %w", err)
 	}
-	pending, err := st.PendingRevocations(ctx)
+	pending, err := st.CountPendingRevocations(ctx)
 	if err != nil {
 		return AccountsReport{}, fmt.Errorf("list pending sign-outs: %w", err)
 	}
+	unreadable, err := s.unreadableTokens(ctx, st, views)
+	if err != nil {
+		return AccountsReport{}, fmt.Errorf("list accounts: %w", err)
+	}
 	s.mu.Lock()
-	r := AccountsReport{KeyStorage: string(s.vault.Storage()), KeyStorageNote: s.vault.Note(), DataDir: s.dataDir, Accounts: []AccountInfo{}, PendingSignOuts: len(pending)}
+	r := AccountsReport{KeyStorage: string(s.vault.Storage()), KeyStorageNote: s.vault.Note(), DataDir: s.dataDir, Accounts: []AccountInfo{}, PendingSignOuts: pending}
 	s.mu.Unlock()
 	for _, v := range views {
-		r.Accounts = append(r.Accounts, s.accountInfo(v))
+		a := s.accountInfo(v)
+		if unreadable[v.ID] {
+			a.Status, a.StatusReason = StatusUnreadable, unreadableReason
+		}
+		r.Accounts = append(r.Accounts, a)
 	}
 	return r, nil
+}
+
+// unreadableTokens says which accounts' tokens cannot be unsealed, so the
+// list shows what can really be used. A pair is checked once per
+// generation: a refresh or a sign-in writes a new one, so a listing after
+// the first unseals nothing.
+func (s *Service) unreadableTokens(ctx context.Context, st *store.Store, views []store.AccountView) (map[string]bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.checkedTokens == nil {
+		s.checkedTokens = map[string]tokenCheck{}
+	}
+	stale := false
+	for _, v := range views {
+		if c, ok := s.checkedTokens[v.ID]; v.Token.Present && (!ok || c.generation != v.Token.Generation) {
+			stale = true
+			break
+		}
+	}
+	if stale {
+		bad, err := st.UnreadableTokens(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, v := range views {
+			if v.Token.Present {
+				s.checkedTokens[v.ID] = tokenCheck{generation: v.Token.Generation, unreadable: bad[v.ID]}
+			}
+		}
+	}
+	out := map[string]bool{}
+	for _, v := range views {
+		if c, ok := s.checkedTokens[v.ID]; ok && v.Token.Present && c.unreadable {
+			out[v.ID] = true
+		}
+	}
+	return out, nil
+}
+
+// tokenCheck is what unreadableTokens found for one generation of a pair.
+type tokenCheck struct {
+	generation int64
+	unreadable bool
 }
 
 // FindAccount resolves what a person typed: an id, a label, or a clinic

@@ -56,6 +56,9 @@ type Options struct {
 	// window's default), its state kept in the data folder, unless
 	// FULLSCRIPT_SANDBOX_URL names another one.
 	EmbeddedSandbox bool
+	// KeepBackups: the window keeps backups of the vault (daily, and after
+	// each sign-in and sign-out). Commands do not: they are short and many.
+	KeepBackups bool
 }
 
 // Service is the app's core. It is safe for concurrent use: Wails calls bound
@@ -70,6 +73,7 @@ type Service struct {
 	keyring      vault.Keyring
 	hook         string // FULLSCRIPT_COMPANION_TEST_HOOK, see tokens.go
 	embedSandbox bool
+	keepBackups  bool
 	locks        accountLocks
 	flight       singleflight.Group
 
@@ -80,7 +84,8 @@ type Service struct {
 	frontendReady bool
 	webviewOrigin string
 	sandbox       *embeddedSandbox
-	frameChecks   map[frameKey]string // Embed frame checks of this run (open_mode.go)
+	frameChecks   map[frameKey]string   // Embed frame checks of this run (open_mode.go)
+	checkedTokens map[string]tokenCheck // accounts.go: which pairs unseal
 	vault         *vault.Vault
 	store         *store.Store
 	closed        bool // Shutdown ran: nothing reopens the vault
@@ -99,6 +104,7 @@ func New(opts Options) *Service {
 		keyringOff:   opts.KeyringOff,
 		keyring:      opts.Keyring,
 		embedSandbox: opts.EmbeddedSandbox,
+		keepBackups:  opts.KeepBackups,
 	}
 	if s.environment == "" {
 		s.environment = DefaultEnvironment
@@ -157,39 +163,6 @@ func (s *Service) prepareLocked(ctx context.Context) error {
 		return err
 	}
 	return s.startSandboxLocked()
-}
-
-// openVaultLocked opens the data key and the database, once.
-func (s *Service) openVaultLocked(ctx context.Context) error {
-	if s.store != nil {
-		return nil
-	}
-	v, err := vault.Open(ctx, vault.Options{Dir: s.dataDir, Keyring: s.keyring, NoKeyring: s.keyringOff, Logger: s.log.With("component", "vault")})
-	switch {
-	case errors.Is(err, vault.ErrKeyUnavailable):
-		return &Problem{
-			What: "The OS keyring that holds the app's key is not answering.",
-			Fix:  "Unlock your keyring (sign in to your desktop session), then try again.",
-			Err:  err,
-		}
-	case errors.Is(err, vault.ErrKeyLost):
-		return &Problem{
-			What: "The key that protects your saved sign-ins is missing, so they cannot be read.",
-			Fix:  "Restore the key (the OS keyring entry or " + filepath.Join(s.dataDir, "data.key") + ") from a backup, or move " + filepath.Join(s.dataDir, DBFileName) + " away and sign in again.",
-			Err:  err,
-		}
-	case err != nil:
-		return &Problem{What: "The app cannot open its key.", Fix: "Try again. If it keeps happening, the details help support.", Err: err}
-	}
-	st, err := store.Open(ctx, filepath.Join(s.dataDir, DBFileName), v, store.WithLogger(s.log))
-	if errors.Is(err, store.ErrSchemaTooNew) {
-		return &Problem{What: "Your saved sign-ins were written by a newer version of the app.", Fix: "Install the newer version again.", Err: err}
-	}
-	if err != nil {
-		return &Problem{What: "The app cannot open its saved sign-ins.", Fix: "Try again. If it keeps happening, the details help support.", Err: err}
-	}
-	s.vault, s.store = v, st
-	return nil
 }
 
 // errShutDown answers calls that arrive after Shutdown (a late background

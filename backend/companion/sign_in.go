@@ -74,6 +74,7 @@ func (s *Service) SignIn(ctx context.Context, req SignInRequest) (AccountInfo, e
 			s.log.Warn("remember the sandbox address", "err", err)
 		}
 	}
+	go s.backUpQuietly(context.Background()) // the accounts changed
 	return s.account(ctx, acct.ID)
 }
 

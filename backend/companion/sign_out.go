@@ -15,6 +15,9 @@ type SignOutResult struct {
 	Account AccountInfo `json:"account"`
 	Revoked bool        `json:"revoked"` // Fullscript revoked the sign-in now
 	Queued  bool        `json:"queued"`  // it will be revoked when Fullscript can be reached
+	// Unreadable: its saved sign-in could not be unsealed, so there was
+	// nothing to send Fullscript; the account was removed all the same.
+	Unreadable bool `json:"unreadable,omitempty"`
 }
 
 // revokeTimeout bounds the online attempt: signing out must not hang
@@ -41,6 +44,13 @@ func (s *Service) SignOut(ctx context.Context, accountID string) (SignOutResult,
 			// Already dead at Fullscript (needs sign-in): nothing to revoke.
 			return st.RemoveAccount(ctx, accountID, nil)
 		}
+		if errors.Is(err, store.ErrUnreadable) {
+			// Sealed with another key, or damaged: nothing that can be read
+			// to revoke. Keeping the account would not make it readable.
+			s.log.Warn("signing out an account whose tokens cannot be read", "account", accountID)
+			res.Unreadable = true
+			return st.RemoveAccount(ctx, accountID, nil)
+		}
 		if err != nil {
 			return fmt.Errorf("read tokens: %w", err)
 		}
@@ -61,6 +71,7 @@ func (s *Service) SignOut(ctx context.Context, accountID string) (SignOutResult,
 	if err != nil {
 		return SignOutResult{}, fmt.Errorf("sign out: %w", err)
 	}
+	go s.backUpQuietly(context.Background()) // the accounts changed
 	return res, nil
 }
 

@@ -152,6 +152,17 @@ func (s *Service) tokensFor(ctx context.Context, st *store.Store, accountID stri
 		}
 		return t, 0, s.needsSignIn(a)
 	}
+	if errors.Is(err, store.ErrUnreadable) {
+		a, aerr := s.account(ctx, accountID)
+		if aerr != nil {
+			return t, 0, aerr
+		}
+		return t, 0, &Problem{
+			What: a.Name() + "'s saved sign-in cannot be read: it was sealed with another key, or is damaged.",
+			Fix:  "Sign out of it (this removes it here; nothing else is lost), then sign in again.",
+			Err:  fmt.Errorf("%w: %w", ErrNeedsSignIn, err),
+		}
+	}
 	if err != nil {
 		return t, 0, fmt.Errorf("read tokens: %w", err)
 	}

@@ -226,10 +226,10 @@ func lockExclusive(path string) (func(), error) {
 	l := flock.New(lockPath(path), flock.SetPermissions(privateMode))
 	ok, err := l.TryLock()
 	if err != nil {
-		return nil, fmt.Errorf("restore: lock %s: %w", lockPath(path), err)
+		return nil, fmt.Errorf("lock %s: %w", lockPath(path), err)
 	}
 	if !ok {
-		return nil, fmt.Errorf("restore: %w: close the window and any running command first", ErrInUse)
+		return nil, fmt.Errorf("%w: close the window and any running command first", ErrInUse)
 	}
 	return func() { _ = l.Unlock() }, nil
 }
@@ -266,4 +266,31 @@ func syncDirOf(path string) error {
 	}
 	err = d.Sync()
 	return errors.Join(err, d.Close())
+}
+
+// SetAside moves the database at path (with its -wal and -shm) and the
+// named files beside it into dest (created 0700), under the same lock as
+// RestoreFile, and returns what it moved. Nothing is deleted.
+func SetAside(ctx context.Context, path, dest string, others []string) ([]string, error) {
+	unlock, err := lockExclusive(path)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	if err := os.MkdirAll(dest, 0o700); err != nil {
+		return nil, fmt.Errorf("set aside: %w", err)
+	}
+	names := []string{filepath.Base(path), filepath.Base(path) + "-wal", filepath.Base(path) + "-shm"}
+	names = append(names, others...)
+	var moved []string
+	for _, n := range names {
+		err := os.Rename(filepath.Join(filepath.Dir(path), n), filepath.Join(dest, n))
+		switch {
+		case err == nil:
+			moved = append(moved, n)
+		case !errors.Is(err, fs.ErrNotExist):
+			return moved, fmt.Errorf("set aside %s: %w", n, err)
+		}
+	}
+	return moved, syncDirOf(path)
 }

@@ -132,7 +132,10 @@ func (s *Store) PendingRevocations(ctx context.Context) ([]Revocation, error) {
 			return nil, fmt.Errorf("list pending revocations: %w", err)
 		}
 		if r.Token, err = s.unseal(sealed, revocationAAD(r.ID)); err != nil {
-			return nil, fmt.Errorf("list pending revocations: %w", err)
+			// One token that cannot be read must not hold back the others;
+			// it is counted, and can never be sent.
+			s.log.Warn("pending revocation cannot be read; skipped", "id", r.ID, "err", err)
+			continue
 		}
 		out = append(out, r)
 	}
@@ -190,4 +193,14 @@ func (s *Store) RevocationFailed(ctx context.Context, id, errText string, next t
 		return fmt.Errorf("record failed revocation %s: %w", id, err)
 	}
 	return nil
+}
+
+// CountPendingRevocations counts the queued revocations without unsealing
+// them, for listings.
+func (s *Store) CountPendingRevocations(ctx context.Context) (int, error) {
+	var n int
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM pending_revocations`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count pending revocations: %w", damaged(err))
+	}
+	return n, nil
 }
