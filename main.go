@@ -60,6 +60,11 @@ func main() {
 		fmt.Fprintf(os.Stderr, "fullscript-companion open: %v\n", err)
 		os.Exit(cli.ExitUsage)
 	} else if ok {
+		if in.Source == companion.LaunchFromCommand {
+			if code := cli.CheckOpenAccount(context.Background(), in.Account, cli.IO{Out: os.Stdout, Err: os.Stderr}); code != cli.ExitOK {
+				os.Exit(code)
+			}
+		}
 		intent = &in
 	} else if cli.Handles(args) {
 		// Long-running commands (sandbox) stop cleanly on Ctrl-C or SIGTERM.

@@ -50,6 +50,9 @@ func commands() []command {
 		{name: "grant", summary: "Print a fresh single-use session grant for Fullscript.js", run: runGrant},
 		{name: "link", summary: "Print (or --open) a Fullscript Redirect link: Fullscript's screen in the browser", run: runLink},
 		{name: "signout", summary: "Sign an account out (revoked at Fullscript, or queued while offline)", run: runSignOut},
+		{name: "backup", summary: "Take a backup of the saved sign-ins now (the window keeps one a day)", run: runBackup},
+		{name: "restore", summary: "List the backups (--list), or put one back (NAME, or latest)", run: runRestore},
+		{name: "reset", summary: "Start over: set the saved sign-ins and their key aside, and sign in again", run: runReset},
 		{name: "sandbox", summary: "Run the local Fullscript sandbox (OAuth, REST, Embed) until interrupted", run: runSandbox},
 	}
 }
@@ -78,13 +81,51 @@ func Handles(args []string) bool {
 		return false
 	}
 	first := args[0]
-	return !strings.HasPrefix(first, "-") || helpFlags[first] || versionFlags[first]
+	if !strings.HasPrefix(first, "-") || helpFlags[first] || versionFlags[first] {
+		return true
+	}
+	// A command's flag before the command (--data-dir D accounts): the
+	// command is meant, and Run moves the flag after it; such a flag with
+	// no command gets an error, not a window that ignores it.
+	_, found := commandAfterFlags(args)
+	return found || commandFlags[flagName(first)]
+}
+
+// commandFlags are flags of the commands that are no flag of the window's.
+var commandFlags = map[string]bool{"data-dir": true, "json": true, "env": true}
+
+func flagName(arg string) string {
+	name, _, _ := strings.Cut(strings.TrimLeft(arg, "-"), "=")
+	return name
+}
+
+// commandAfterFlags finds the first known command name after leading flags.
+func commandAfterFlags(args []string) (int, bool) {
+	for i, a := range args {
+		if strings.HasPrefix(a, "-") {
+			continue
+		}
+		if _, ok := lookup(a); ok {
+			return i, true
+		}
+	}
+	return 0, false
 }
 
 // Run executes the command args name and returns the process exit code.
 func Run(ctx context.Context, args []string, io IO) int {
 	if len(args) == 0 {
 		args = []string{"help"}
+	}
+	if strings.HasPrefix(args[0], "-") && !helpFlags[args[0]] && !versionFlags[args[0]] {
+		i, ok := commandAfterFlags(args)
+		if !ok {
+			fmt.Fprintf(io.Err, "fullscript-companion: %s goes with a command, after it: e.g. fullscript-companion accounts %s\n"+
+				"(the window takes its data folder from %s).\n", args[0], strings.Join(args, " "), companion.DataDirEnv)
+			return ExitUsage
+		}
+		// fullscript-companion --data-dir D accounts == accounts --data-dir D
+		args = append(append([]string{args[i]}, args[:i]...), args[i+1:]...)
 	}
 	name := args[0]
 	switch {

@@ -25,6 +25,10 @@ func TestHandles(t *testing.T) {
 		{args: []string{"-assetdir", "/tmp/x"}, want: false},
 		{args: []string{"-loglevel", "debug"}, want: false},
 		{args: []string{"-psn_0_12345"}, want: false},
+		{args: []string{"--data-dir", "/tmp/x", "accounts"}, want: true},
+		{args: []string{"--data-dir=/tmp/x", "accounts"}, want: true},
+		{args: []string{"--data-dir", "/tmp/x"}, want: true}, // an error that says where it goes
+		{args: []string{"-loglevel", "debug", "-assetdir", "/tmp/x"}, want: false},
 	}
 	for _, tt := range tests {
 		if got := Handles(tt.args); got != tt.want {

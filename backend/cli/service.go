@@ -27,21 +27,30 @@ func (f *serviceFlags) register(fs *flag.FlagSet) {
 
 // open starts the companion service over the data folder.
 func (f *serviceFlags) open(ctx context.Context, io IO) (*companion.Service, error) {
+	svc, err := f.service(io)
+	if err != nil {
+		return nil, err
+	}
+	if err := svc.Start(ctx); err != nil {
+		return nil, err
+	}
+	return svc, nil
+}
+
+// service is the companion service not yet started: restore and reset
+// work on a vault that cannot be opened.
+func (f *serviceFlags) service(io IO) (*companion.Service, error) {
 	level := slog.LevelWarn
 	if v := os.Getenv(logLevelEnv); v != "" {
 		if err := level.UnmarshalText([]byte(v)); err != nil {
 			return nil, fmt.Errorf("%w: %s=%q: use debug, info, warn or error", errUsage, logLevelEnv, v)
 		}
 	}
-	svc := companion.New(companion.Options{
+	return companion.New(companion.Options{
 		DataDir:    f.dataDir,
 		Logger:     slog.New(slog.NewTextHandler(io.Err, &slog.HandlerOptions{Level: level})),
 		KeyringOff: strings.EqualFold(os.Getenv(companion.KeyringEnv), "off"),
-	})
-	if err := svc.Start(ctx); err != nil {
-		return nil, err
-	}
-	return svc, nil
+	}), nil
 }
 
 // sendPending delivers queued sign-outs before a command that goes online
@@ -139,4 +148,27 @@ func withAccount(ctx context.Context, io IO, name string, args []string, flags f
 	}
 	sendPending(ctx, svc, io)
 	return fn(svc, a)
+}
+
+// CheckOpenAccount resolves `open --account` before the window takes the
+// launch (a running window, or a new one), so a name that matches no
+// account, or several, is said here with grant's message and exit code
+// instead of being dropped. It returns ExitOK when ref is empty or matches
+// exactly one account, and when the vault cannot be opened: the window
+// then shows why, with its way out.
+func CheckOpenAccount(ctx context.Context, ref string, io IO) int {
+	if ref == "" {
+		return ExitOK
+	}
+	var sf serviceFlags
+	svc, err := sf.open(ctx, io)
+	if err != nil {
+		return ExitOK // the window shows what is wrong with the vault, and its way out
+	}
+	defer svc.Shutdown(ctx)
+	if _, err := svc.FindAccount(ctx, ref); exitCode(err) == ExitNoAccount {
+		printError(io, "open", err)
+		return ExitNoAccount
+	}
+	return ExitOK
 }

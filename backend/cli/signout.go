@@ -14,6 +14,9 @@ func runSignOut(ctx context.Context, io IO, args []string) error {
 			return err
 		}
 		switch {
+		case res.Unreadable:
+			fmt.Fprintf(io.Out, "Removed %s. Its saved sign-in could not be read, so nothing could be sent to Fullscript to revoke it: "+
+				"it ends there by itself, or remove the app's access in Fullscript.\n", a.Name())
 		case res.Revoked:
 			fmt.Fprintf(io.Out, "Signed out %s. Fullscript revoked the sign-in.\n", a.Name())
 		case res.Queued:
