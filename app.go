@@ -9,6 +9,7 @@ import (
 
 	"fullscript-companion/backend/browser"
 	"fullscript-companion/backend/companion"
+	"fullscript-companion/backend/store"
 )
 
 // App is what the window's frontend can call (Wails binds every exported
@@ -379,4 +380,22 @@ func (a *App) runtimeCtx() (context.Context, bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return a.ctx, a.started
+}
+
+// Backups lists the vault's backups, newest first (it works while the
+// vault itself cannot be opened).
+func (a *App) Backups() ([]store.Backup, error) {
+	return a.svc.Backups(a.ctx)
+}
+
+// RestoreBackup puts a backup back in place of a broken or lost vault; the
+// file it replaces is set aside, never deleted.
+func (a *App) RestoreBackup(name string) (companion.RestoreResult, error) {
+	return a.svc.Restore(a.ctx, name)
+}
+
+// StartOver sets the vault aside and opens a new, empty one: every
+// account signs in again. Returns where the old files went.
+func (a *App) StartOver() (string, error) {
+	return a.svc.StartOver(a.ctx)
 }

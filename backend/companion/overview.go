@@ -9,6 +9,8 @@ const (
 	AccountValid       AccountStatus = "valid"
 	AccountExpiring    AccountStatus = "expiring"
 	AccountNeedsSignIn AccountStatus = "needs_sign_in"
+	// AccountUnreadable: its saved sign-in cannot be unsealed; sign out.
+	AccountUnreadable AccountStatus = "unreadable"
 )
 
 // Account is one person signed in at one clinic, as the UI shows it. It never
@@ -85,6 +87,8 @@ func uiStatus(status string) AccountStatus {
 	switch status {
 	case StatusNeedsSignIn:
 		return AccountNeedsSignIn
+	case StatusUnreadable:
+		return AccountUnreadable
 	case StatusExpiring, StatusExpired:
 		return AccountExpiring
 	}

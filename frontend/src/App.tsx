@@ -3,6 +3,7 @@ import { useCompanionApi } from "./api/CompanionApiContext";
 import type { FrontendReport } from "./api/companionApi";
 import { ChooseAccountPanel } from "./components/content/ChooseAccountPanel";
 import { ErrorPanel } from "./components/content/ErrorPanel";
+import { VaultRecoveryPanel } from "./components/content/VaultRecoveryPanel";
 import { LaunchNotice } from "./components/content/LaunchNotice";
 import { LoadingPanel } from "./components/content/LoadingPanel";
 import { SignInPanel } from "./components/content/SignInPanel";
@@ -138,7 +139,12 @@ export function App() {
   if (state.status === "loading") {
     content = <LoadingPanel label="Opening your accounts…" />;
   } else if (state.status === "error") {
-    content = <ErrorPanel error={state.error} onRetry={state.reload} />;
+    content =
+      state.error.code === "vault_broken" ? (
+        <VaultRecoveryPanel error={state.error} onRecovered={state.reload} />
+      ) : (
+        <ErrorPanel error={state.error} onRetry={state.reload} />
+      );
   } else if (signIn.phase === "waiting" || signIn.phase === "error") {
     content = (
       <SignInPanel

@@ -1,10 +1,10 @@
 // The only module that talks to the Go side. Components get a CompanionApi
 // from context (see CompanionApiContext), so tests can hand them another one.
 import * as App from "../../wailsjs/go/main/App";
-import type { companion } from "../../wailsjs/go/models";
+import type { companion, store } from "../../wailsjs/go/models";
 import { EventsOn } from "../../wailsjs/runtime/runtime";
 
-export type AccountStatus = "valid" | "expiring" | "needs_sign_in";
+export type AccountStatus = "valid" | "expiring" | "needs_sign_in" | "unreadable";
 
 // The shapes come from the Go structs (generated into wailsjs/go/models.ts),
 // so a change on the Go side breaks the type check here. `Plain<T>` drops
@@ -49,6 +49,10 @@ export type PlanSummary = Omit<Plain<companion.PlanSummary>, "createdAt"> & { cr
 export type PatientPlans = Omit<Plain<companion.PatientPlans>, "plans" | "fetchedAt"> & { plans: PlanSummary[]; fetchedAt: string };
 /** What the Go side's frame check found for this window: is Fullscript's frame refused? */
 export type FrameCheck = "refused" | "allowed" | "unknown";
+
+/** A copy of the saved sign-ins the app keeps (the window takes one a day and after each sign-in and sign-out). */
+export type Backup = Omit<Plain<store.Backup>, "takenAt"> & { takenAt: string };
+export type RestoreResult = Omit<Plain<companion.RestoreResult>, "backup"> & { backup: Backup };
 
 /** An overview as the bindings deliver it. */
 type RawOverview = Omit<Plain<companion.Overview>, "accounts"> & { accounts: companion.Account[] | null };
@@ -98,6 +102,12 @@ export interface CompanionApi {
   patientPlans(accountId: string, patientId: string): Promise<PatientPlans>;
   /** Puts a plan's patient-facing invitation link on the clipboard. */
   copyPlanInvitation(accountId: string, planId: string): Promise<void>;
+  /** The vault's backups, newest first; they can be listed while the vault cannot be opened. */
+  backups(): Promise<Backup[]>;
+  /** Puts a backup back (the file it replaces is set aside) and reopens the vault. */
+  restoreBackup(name: string): Promise<RestoreResult>;
+  /** Sets the vault aside and opens a new, empty one; resolves with where the old files went. */
+  startOver(): Promise<string>;
   /** What `fullscript-companion open` asked for at launch; null after the first call. */
   launchIntent(): Promise<LaunchIntent | null>;
   /** Calls back when a second `open` hands the window an intent; returns an unsubscribe. */
@@ -110,7 +120,7 @@ export interface CompanionApi {
 export type MenuAction = "add-account" | "settings" | "history" | "diagnostics" | "check-connection";
 const menuActions: readonly string[] = ["add-account", "settings", "history", "diagnostics", "check-connection"];
 
-const statuses: readonly AccountStatus[] = ["valid", "expiring", "needs_sign_in"];
+const statuses: readonly AccountStatus[] = ["valid", "expiring", "needs_sign_in", "unreadable"];
 
 // A status this build does not know is shown as the safe one: sign in again.
 function toStatus(s: string): AccountStatus {
@@ -207,6 +217,9 @@ export const wailsCompanionApi: CompanionApi = {
     return { ...r, plans: (r.plans ?? []).map((p) => ({ ...p, products: p.products ?? [], labs: p.labs ?? [] })) };
   },
   copyPlanInvitation: (id, planId) => App.CopyPlanInvitation(id, planId),
+  backups: async () => ((await App.Backups()) ?? []) as Backup[],
+  restoreBackup: async (name) => (await App.RestoreBackup(name)) as RestoreResult,
+  startOver: () => App.StartOver(),
   launchIntent: async () => toLaunchIntent(await App.LaunchIntent()),
   onMenu: (callback) =>
     EventsOn("menu", (action: unknown) => {

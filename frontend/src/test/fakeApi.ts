@@ -44,6 +44,9 @@ export function fakeApi(overview: () => Promise<Overview>, overrides: Partial<Co
     setPrescriber: vi.fn<CompanionApi["setPrescriber"]>(() => Promise.resolve()),
     patientPlans: vi.fn<CompanionApi["patientPlans"]>(() => Promise.resolve({ plans: [], fetchedAt: "2030-01-01T00:00:00Z", saved: false, note: "" })),
     copyPlanInvitation: vi.fn<CompanionApi["copyPlanInvitation"]>(unset("copyPlanInvitation")),
+    backups: vi.fn<CompanionApi["backups"]>(() => Promise.resolve([])),
+    restoreBackup: vi.fn<CompanionApi["restoreBackup"]>(unset("restoreBackup")),
+    startOver: vi.fn<CompanionApi["startOver"]>(unset("startOver")),
     launchIntent: vi.fn<CompanionApi["launchIntent"]>(() => Promise.resolve(null)),
     onLaunch: vi.fn<CompanionApi["onLaunch"]>((cb) => {
       launchListeners.add(cb);

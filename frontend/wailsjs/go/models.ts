@@ -582,6 +582,38 @@ export namespace companion {
 	        this.name = source["name"];
 	    }
 	}
+	export class RestoreResult {
+	    backup: store.Backup;
+	    setAside?: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new RestoreResult(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.backup = this.convertValues(source["backup"], store.Backup);
+	        this.setAside = source["setAside"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
 	export class SessionGrant {
 	    secretToken: string;
 	    // Go type: time
@@ -681,6 +713,7 @@ export namespace companion {
 	    account: AccountInfo;
 	    revoked: boolean;
 	    queued: boolean;
+	    unreadable?: boolean;
 	
 	    static createFrom(source: any = {}) {
 	        return new SignOutResult(source);
@@ -691,6 +724,51 @@ export namespace companion {
 	        this.account = this.convertValues(source["account"], AccountInfo);
 	        this.revoked = source["revoked"];
 	        this.queued = source["queued"];
+	        this.unreadable = source["unreadable"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+
+}
+
+export namespace store {
+	
+	export class Backup {
+	    name: string;
+	    path: string;
+	    // Go type: time
+	    takenAt: any;
+	    size: number;
+	    accounts: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new Backup(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.name = source["name"];
+	        this.path = source["path"];
+	        this.takenAt = this.convertValues(source["takenAt"], null);
+	        this.size = source["size"];
+	        this.accounts = source["accounts"];
 	    }
 	
 		convertValues(a: any, classs: any, asMap: boolean = false): any {

@@ -20,6 +20,8 @@ type Step = { kind: "confirm" } | { kind: "working" } | { kind: "failed"; error:
 /** What a sign-out did, in the practitioner's words. */
 export function signOutResultText(account: Account, result: SignOutResult): string {
   const who = whoAndWhere(account);
+  if (result.unreadable)
+    return `${who} is removed. Its saved sign-in could not be read, so nothing could be sent to Fullscript to revoke it: it ends there by itself.`;
   if (result.revoked) return `${who} is signed out. Fullscript has revoked the sign-in.`;
   if (result.queued)
     return `${who} is signed out on this computer. Fullscript could not be reached, so the sign-in will be revoked when it can be.`;

@@ -4,6 +4,7 @@ const words: Record<AccountStatus, string> = {
   valid: "Signed in",
   expiring: "Sign-in expiring",
   needs_sign_in: "Needs sign-in",
+  unreadable: "Cannot be read: sign out",
 };
 
 export function statusWords(status: AccountStatus): string {
