@@ -145,6 +145,10 @@ func TestDesktopSmoke(t *testing.T) {
 		}
 	})
 
+	t.Run("a lost database offers its backup, and Restore brings the account back", func(t *testing.T) {
+		restoreLostDatabase(t, binary, display, artifacts)
+	})
+
 	t.Run("an unusable data folder is explained and nothing is lost", func(t *testing.T) {
 		// Where the data folder should be, there is a file the user cares about.
 		blocker := filepath.Join(t.TempDir(), "fullscript-companion")
@@ -165,6 +169,49 @@ func TestDesktopSmoke(t *testing.T) {
 			t.Errorf("the file in the way was changed: %q, %v", got, err)
 		}
 	})
+}
+
+// restoreLostDatabase deletes a signed-in data folder's database after a
+// backup, starts the window, and restores with the keyboard: the recovery
+// screen's first button is the newest backup, and it has the focus.
+func restoreLostDatabase(t *testing.T, binary, display, artifacts string) {
+	dataDir, _ := prepareAccount(t, binary)
+	env := append(os.Environ(), "FSC_KEYRING=off", "FSC_DATA_DIR="+dataDir)
+	cli := func(args ...string) string {
+		c := exec.Command(binary, args...)
+		c.Env = env
+		out, err := c.CombinedOutput()
+		if err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, out)
+		}
+		return string(out)
+	}
+	cli("backup")
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		if err := os.Remove(filepath.Join(dataDir, "companion.db"+suffix)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			t.Fatal(err)
+		}
+	}
+	run := launch(t, binary, display, filepath.Join(artifacts, "app-restore.log"), "FSC_DATA_DIR="+dataDir, "FSC_KEYRING=off")
+	if _, view := run.waitReady(); view != "error" {
+		t.Errorf("first screen = %q, want the error state", view)
+	}
+	time.Sleep(1 * time.Second) // the backup is listed and its button painted
+	screenshotWindow(t, display, filepath.Join(artifacts, "desktop-vault-recovery.png"))
+	mustXdotool(t, display, "windowfocus", "--sync", "%1", "key", "--clearmodifiers", "Return")
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(run.log.String(), `msg="vault restored from a backup"`) {
+		if time.Now().After(deadline) {
+			t.Fatalf("Return on the recovery screen did not restore:\n%s", run.log)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	time.Sleep(1500 * time.Millisecond) // the accounts paint
+	screenshotWindow(t, display, filepath.Join(artifacts, "desktop-vault-restored.png"))
+	run.stop()
+	if out := cli("accounts"); !strings.Contains(out, "Riverside Wellness Clinic") || !strings.Contains(out, "valid") {
+		t.Errorf("accounts after the restore in the window:\n%s", out)
+	}
 }
 
 // prepareAccount signs Dr. Ada Moss in at Riverside with the CLI: a

@@ -102,10 +102,10 @@ func (s *Service) fileProblem(ctx context.Context, err error) error {
 		return &Problem{What: "The app cannot open its saved sign-ins.", Fix: "Try again. If it keeps happening, the details help support.", Err: err}
 	}
 	return &Problem{
-		What: "The file that holds your saved sign-ins is damaged (" + s.dbPath() + "), so they cannot be read.",
+		What: "The file that holds your saved sign-ins is damaged, so they cannot be read.",
 		Fix:  s.restoreFix(ctx),
 		Code: CodeVaultBroken,
-		Err:  err,
+		Err:  fmt.Errorf("%s: %w", s.dbPath(), err),
 	}
 }
 
@@ -113,7 +113,7 @@ func (s *Service) fileProblem(ctx context.Context, err error) error {
 // empty. Never silently replaced by an empty one.
 func (s *Service) missingProblem(ctx context.Context) error {
 	return &Problem{
-		What: "Your saved sign-ins are missing: " + s.dbPath() + " is gone or empty, though this folder's key shows it held them.",
+		What: "Your saved sign-ins are missing: their file is gone or empty, though this folder's key shows it held them.",
 		Fix:  s.restoreFix(ctx),
 		Code: CodeVaultBroken,
 		Err:  fmt.Errorf("the database %s is missing or empty; vault.json records it was created", s.dbPath()),

@@ -7,7 +7,7 @@ import { fakeApi, overviewWith } from "../../test/fakeApi";
 import { VaultRecoveryPanel } from "./VaultRecoveryPanel";
 
 const missing = {
-  message: "Your saved sign-ins are missing: /d/companion.db is gone or empty, though this folder's key shows it held them.",
+  message: "Your saved sign-ins are missing: their file is gone or empty, though this folder's key shows it held them.",
   fix: "Restore the backup from 2 Dec 2026 15:04 (2 accounts; fullscript-companion restore), or start over.",
   detail: "the database /d/companion.db is missing or empty",
   code: "vault_broken",
