@@ -40,7 +40,7 @@ NFPM       := build/tools/nfpm
 WINDOWS_EXE       := build/bin/fullscript-companion.exe
 WINDOWS_INSTALLER := build/bin/Fullscript Companion-amd64-installer.exe
 
-.PHONY: help run build deps test $(TEST_STEPS) bench dev icons clean package package-deps
+.PHONY: help run build deps test $(TEST_STEPS) bench soak fuzz dev icons clean package package-deps
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
@@ -156,6 +156,31 @@ package-test: package ## Install the .deb into a clean Debian 12 root, open a li
 
 bench: ## Benchmarks, each beside its baseline (docs/benchmarks.md)
 	go test -run '^$$' -bench . -benchmem -count 6 ./backend/store ./backend/companion | tee build/bench.txt
+
+# Not part of make test: the soak build tag keeps these out of go test ./...
+# SOAK_LOAD (60s) and SOAK_KILLS (200) set their length; -p 1 so the two
+# packages do not share the two CPUs with each other.
+soak: ## Soak: 60 s of grants for 50 accounts, then a refreshing CLI killed 200 times (docs/reliability.md)
+	@mkdir -p build
+	go test -tags soak -run '^TestSoak(Load|Crash)$$' -count=1 -p 1 -timeout 20m -v ./backend/companion ./backend/cli | tee build/soak.txt
+	@echo; grep '^soak:' build/soak.txt
+
+# Every Go fuzz target (func FuzzXxx in a _test.go file), each for FUZZTIME,
+# one after another; go test runs their seed corpora (testdata/fuzz) anyway.
+# An input that fails is saved under that package's testdata/fuzz.
+FUZZTIME ?= 30s
+fuzz: ## Run every fuzz target for FUZZTIME each (default 30s: make fuzz FUZZTIME=5s)
+	@failed=(); count=0; \
+	for file in $$(grep -rl --include='*_test.go' '^func Fuzz' . --exclude-dir=frontend --exclude-dir=build --exclude-dir=tools | sort); do \
+	  pkg=./$$(dirname "$${file#./}"); \
+	  for name in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' "$$file"); do \
+	    count=$$((count + 1)); echo "==> $$name ($$pkg, $(FUZZTIME))"; \
+	    go test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) "$$pkg" || failed+=("$$name ($$pkg)"); \
+	  done; \
+	done; \
+	if [ $$count -eq 0 ]; then echo "make fuzz: no fuzz targets found"; exit 1; fi; \
+	if [ $${#failed[@]} -gt 0 ]; then echo "make fuzz: FAIL: $${failed[*]}"; exit 1; fi; \
+	echo "make fuzz: PASS ($$count targets, $(FUZZTIME) each)"
 
 dev: $(NODE_MODULES) ## Live-reloading development window (wails dev)
 	$(WAILS) dev -m -tags $(BUILD_TAGS)

@@ -100,14 +100,19 @@ func clip(s string) string {
 	return s
 }
 
+// maxRetryAfter caps the wait a token endpoint may ask for.
+const maxRetryAfter = 24 * time.Hour
+
 // newTokenError builds a TokenError from a reply's status, headers and
 // RFC 6749 fields.
 func newTokenError(status int, h http.Header, code, description string) *TokenError {
 	e := &TokenError{Status: status, Code: clip(code), Description: clip(description)}
 	if h != nil {
 		e.RequestID = clip(h.Get("X-Request-Id"))
-		if secs, err := strconv.Atoi(strings.TrimSpace(h.Get("Retry-After"))); err == nil && secs > 0 {
-			e.RetryAfter = time.Duration(secs) * time.Second
+		// At most a day: a larger value (or one that would overflow a
+		// Duration) is a broken header.
+		if secs, err := strconv.ParseInt(strings.TrimSpace(h.Get("Retry-After")), 10, 64); err == nil && secs > 0 {
+			e.RetryAfter = time.Duration(min(secs, int64(maxRetryAfter/time.Second))) * time.Second
 		}
 	}
 	return e
@@ -120,7 +125,7 @@ func newTokenError(status int, h http.Header, code, description string) *TokenEr
 func tokenEndpointError(err error) error {
 	var re *oauth2.RetrieveError
 	if !errors.As(err, &re) {
-		return err
+		return boundedError(err)
 	}
 	status := 0
 	var h http.Header
@@ -129,3 +134,28 @@ func tokenEndpointError(err error) error {
 	}
 	return newTokenError(status, h, re.ErrorCode, re.ErrorDescription)
 }
+
+// maxErrorText bounds an error that may quote a reply (x/oauth2's JSON
+// errors quote the field they could not read).
+const maxErrorText = 500
+
+// boundedError keeps err's chain (errors.Is still works) but clips its text.
+func boundedError(err error) error {
+	if err == nil || len(err.Error()) <= maxErrorText {
+		return err
+	}
+	return &clippedError{err: err}
+}
+
+type clippedError struct{ err error }
+
+func (c *clippedError) Error() string {
+	s := strings.ToValidUTF8(c.err.Error(), "?")
+	r := []rune(s)
+	if len(r) > maxErrorText {
+		s = string(r[:maxErrorText]) + "… (clipped)"
+	}
+	return s
+}
+
+func (c *clippedError) Unwrap() error { return c.err }

@@ -238,3 +238,11 @@ func callbackErrorStatus(err *CallbackError) int {
 	}
 	return http.StatusBadRequest
 }
+
+// CheckRedirectURI says whether sign-in can receive its redirect at raw
+// (a loopback http address with a path, a valid port, no user or
+// fragment), so a settings form never saves one the listener refuses.
+func CheckRedirectURI(raw string) error {
+	_, err := parseRedirect(raw)
+	return err
+}

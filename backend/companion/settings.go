@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"strconv"
 	"strings"
 
+	"fullscript-companion/backend/auth"
 	"fullscript-companion/backend/fullscript"
 )
 
@@ -100,7 +102,9 @@ func (s *Service) Settings(ctx context.Context) (SettingsView, error) {
 	return v, nil
 }
 
-// ValidateSettings checks a Settings form and says what to fix, field by field.
+// ValidateSettings checks a Settings form and says what to fix, field by
+// field. It checks the values as SaveSettings stores them (trimmed), so
+// what it accepts is what sign-in will use.
 func ValidateSettings(in SettingsInput) []FieldError {
 	var errs []FieldError
 	known := func(n string) bool {
@@ -115,17 +119,17 @@ func ValidateSettings(in SettingsInput) []FieldError {
 		errs = append(errs, FieldError{"environment", "Choose one of: " + strings.Join(fullscript.EnvironmentNames(), ", ") + "."})
 	}
 	if in.Name != "" && !known(in.Name) {
-		errs = append(errs, FieldError{"name", "Unknown environment " + in.Name + "."})
+		errs = append(errs, FieldError{"name", "Unknown environment " + strconv.Quote(clip(in.Name, 40)) + "."})
 	}
 	for _, f := range []struct{ field, value, what string }{
 		{"clientId", in.ClientID, "The client id"}, {"clientSecret", in.ClientSecret, "The client secret"}, {"publicKey", in.PublicKey, "The public key"},
 	} {
-		if strings.ContainsAny(f.value, " \t\r\n") {
-			errs = append(errs, FieldError{f.field, f.what + " has spaces in it; copy it again from Fullscript's API Dashboard."})
+		if !plainCredential(strings.TrimSpace(f.value)) {
+			errs = append(errs, FieldError{f.field, f.what + " has spaces or invisible characters in it; copy it again from Fullscript's API Dashboard."})
 		}
 	}
-	if in.RedirectURI != "" {
-		if msg := redirectProblem(in.RedirectURI); msg != "" {
+	if uri := strings.TrimSpace(in.RedirectURI); uri != "" {
+		if msg := redirectProblem(uri); msg != "" {
 			errs = append(errs, FieldError{"redirectUri", msg})
 		}
 	}
@@ -150,10 +154,27 @@ func redirectProblem(raw string) string {
 		return "Use 127.0.0.1: the app listens on this computer only."
 	case u.Path == "" || u.Path == "/":
 		return "Add the path registered at Fullscript, e.g. /callback."
-	case u.Fragment != "":
+	case u.Fragment != "" || strings.Contains(raw, "#"):
 		return "A redirect URI has no #fragment."
 	}
+	// What sign-in itself will accept is the last word: the form must not
+	// save an address the listener then refuses.
+	if err := auth.CheckRedirectURI(raw); err != nil {
+		return "The app cannot receive the sign-in at this address: use http://127.0.0.1:PORT/path (a port from 1 to 65535, no user name), as registered at Fullscript."
+	}
 	return ""
+}
+
+// plainCredential: a client id, secret or public key is printable ASCII
+// with no space. A pasted no-break or zero-width space, or a control
+// character, would be stored and then refused by Fullscript.
+func plainCredential(s string) bool {
+	for _, r := range s {
+		if r <= ' ' || r > '~' {
+			return false
+		}
+	}
+	return true
 }
 
 // SaveSettings validates and stores a Settings form; the client secret is

@@ -130,8 +130,7 @@ func (cl *Client) do(ctx context.Context, accessToken string, c call) ([]byte, s
 		return nil, reqID, fmt.Errorf("%s: read reply (status %d, request %s): %w", c.op, res.StatusCode, reqID, readErr)
 	}
 	if res.StatusCode < 200 || res.StatusCode > 299 {
-		ae := newAPIError(res, raw)
-		redactToken(ae, accessToken)
+		ae := apiErrorOf(res, raw, accessToken)
 		return nil, reqID, fmt.Errorf("%s: %w", c.op, ae)
 	}
 	if len(raw) > maxReplyBytes {
@@ -148,6 +147,18 @@ func redactURL(err error, target string) error {
 		return &url.Error{Op: ue.Op, URL: target, Err: ue.Err}
 	}
 	return err
+}
+
+// apiErrorOf is the error of a non-2xx reply to a call made with
+// accessToken. The token is taken out of the body before anything is read
+// from it: a snippet cut in the middle of the token would keep its head.
+func apiErrorOf(res *http.Response, body []byte, accessToken string) *APIError {
+	if accessToken != "" {
+		body = bytes.ReplaceAll(body, []byte(accessToken), []byte("[redacted]"))
+	}
+	ae := newAPIError(res, body)
+	redactToken(ae, accessToken)
+	return ae
 }
 
 // redactToken: a server that echoes what it was sent must not put the

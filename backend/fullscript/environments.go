@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -91,7 +92,7 @@ func (e Environment) Validate() error {
 		}
 	}
 	if !slices.Contains(EnvironmentNames(), e.Name) {
-		add("Name", fmt.Errorf("%q is not an environment; use one of %s", e.Name, strings.Join(EnvironmentNames(), ", ")))
+		add("Name", fmt.Errorf("%s is not an environment; use one of %s", quoted(e.Name), strings.Join(EnvironmentNames(), ", ")))
 	}
 	add("APIBase", checkEndpoint(e.APIBase))
 	add("AuthorizeURL", checkEndpoint(e.AuthorizeURL))
@@ -99,12 +100,12 @@ func (e Environment) Validate() error {
 	add("RevokeURL", checkEndpoint(e.RevokeURL))
 	add("EmbedDomain", checkEmbedDomain(e.EmbedDomain))
 	if !slices.Contains(embedEnvs, e.EmbedEnv) {
-		add("EmbedEnv", fmt.Errorf("%q is not a Fullscript.js env; use one of %s", e.EmbedEnv, strings.Join(embedEnvs, ", ")))
+		add("EmbedEnv", fmt.Errorf("%s is not a Fullscript.js env; use one of %s", quoted(e.EmbedEnv), strings.Join(embedEnvs, ", ")))
 	}
 	if len(errs) == 0 {
 		return nil
 	}
-	return fmt.Errorf("environment %q: %w", e.Name, errors.Join(errs...))
+	return fmt.Errorf("environment %s: %w", quoted(e.Name), errors.Join(errs...))
 }
 
 // checkEndpoint: absolute, https (http only on loopback, for the sandbox),
@@ -115,16 +116,16 @@ func checkEndpoint(raw string) error {
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		return fmt.Errorf("%q is not a URL: %w", raw, err)
+		return fmt.Errorf("%s is not a URL (%s)", quoted(raw), urlReason(err))
 	}
 	if u.Scheme == "" || u.Host == "" {
-		return fmt.Errorf("%q is not absolute; write it as https://host/path", raw)
+		return fmt.Errorf("%s is not absolute; write it as https://host/path", quoted(raw))
 	}
 	if u.User != nil {
-		return fmt.Errorf("%q has credentials in it; remove the user:password@ part", redactUserinfo(u))
+		return fmt.Errorf("%s has credentials in it; remove the user:password@ part", quoted(redactUserinfo(u)))
 	}
 	if u.Fragment != "" {
-		return fmt.Errorf("%q has a #fragment; remove it", raw)
+		return fmt.Errorf("%s has a #fragment; remove it", quoted(raw))
 	}
 	return checkScheme(raw, u)
 }
@@ -137,9 +138,9 @@ func checkScheme(raw string, u *url.URL) error {
 		if isLoopbackHost(u.Hostname()) {
 			return nil
 		}
-		return fmt.Errorf("%q uses http; Fullscript requires https (http is allowed only on 127.0.0.1, [::1] or localhost)", raw)
+		return fmt.Errorf("%s uses http; Fullscript requires https (http is allowed only on 127.0.0.1, [::1] or localhost)", quoted(raw))
 	default:
-		return fmt.Errorf("%q: the scheme must be https, got %q", raw, u.Scheme)
+		return fmt.Errorf("%s: the scheme must be https, got %s", quoted(raw), quoted(u.Scheme))
 	}
 }
 
@@ -159,7 +160,7 @@ func checkEmbedDomain(raw string) error {
 		return err
 	}
 	if norm != raw {
-		return fmt.Errorf("%q must be written exactly as the browser reports the origin, %q (Fullscript.js compares them character for character)", raw, norm)
+		return fmt.Errorf("%s must be written exactly as the browser reports the origin, %s (Fullscript.js compares them character for character)", quoted(raw), quoted(norm))
 	}
 	return nil
 }
@@ -171,16 +172,16 @@ func NormalizeOrigin(s string) (string, error) {
 	t := strings.TrimSuffix(strings.TrimSpace(s), "/")
 	u, err := url.Parse(t)
 	if err != nil {
-		return "", fmt.Errorf("%q is not an origin: %w", s, err)
+		return "", fmt.Errorf("%s is not an origin (%s)", quoted(s), urlReason(err))
 	}
 	if u.Scheme == "" || u.Host == "" || u.Opaque != "" {
-		return "", fmt.Errorf("%q is not an origin; write it as scheme://host[:port], e.g. https://us-snd.fullscript.io", s)
+		return "", fmt.Errorf("%s is not an origin; write it as scheme://host[:port], e.g. https://us-snd.fullscript.io", quoted(s))
 	}
 	if u.User != nil {
-		return "", fmt.Errorf("%q has credentials in it; an origin is scheme://host[:port]", redactUserinfo(u))
+		return "", fmt.Errorf("%s has credentials in it; an origin is scheme://host[:port]", quoted(redactUserinfo(u)))
 	}
 	if u.Path != "" || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.Contains(t, "#") {
-		return "", fmt.Errorf("%q has a path, query or fragment; an origin is only scheme://host[:port]", s)
+		return "", fmt.Errorf("%s has a path, query or fragment; an origin is only scheme://host[:port]", quoted(s))
 	}
 	scheme, host, port := strings.ToLower(u.Scheme), strings.ToLower(u.Hostname()), u.Port()
 	if (scheme == "https" && port == "443") || (scheme == "http" && port == "80") {
@@ -236,4 +237,24 @@ func (e Environment) LinkHosts() []string {
 		}
 	}
 	return hosts
+}
+
+// quoted quotes a value for an error message, clipped: the value may come
+// from a server's reply (a sandbox's settings), and must not fill the
+// message.
+func quoted(s string) string {
+	if r := []rune(s); len(r) > 120 {
+		s = string(r[:120]) + "…"
+	}
+	return strconv.Quote(s)
+}
+
+// urlReason is why url.Parse refused a value, without the value (its
+// *url.Error quotes it whole).
+func urlReason(err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err.Error()
+	}
+	return err.Error()
 }

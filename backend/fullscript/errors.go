@@ -116,12 +116,17 @@ func IsOffline(err error) bool {
 // newAPIError reads what it can from a non-2xx reply.
 func newAPIError(res *http.Response, body []byte) *APIError {
 	e := &APIError{Status: res.StatusCode, RequestID: res.Header.Get("X-Request-Id")}
-	e.Messages, e.Code = parseErrorBody(body)
+	msgs, code := parseErrorBody(body)
+	e.Messages, e.Code = tidyMessages(msgs), code
 	if res.StatusCode == http.StatusTooManyRequests {
 		e.RetryAfter = parseRetryAfter(res.Header.Get("Retry-After"), time.Now())
 	}
 	return e
 }
+
+// maxRetryAfter caps what a server may ask for: a day. A larger value (or
+// one that would overflow a Duration) is a broken header, not a plan.
+const maxRetryAfter = 24 * time.Hour
 
 // parseRetryAfter reads delta-seconds or an HTTP date (RFC 9110 10.2.3).
 func parseRetryAfter(v string, now time.Time) time.Duration {
@@ -129,13 +134,40 @@ func parseRetryAfter(v string, now time.Time) time.Duration {
 	if v == "" {
 		return 0
 	}
-	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
-		return time.Duration(n) * time.Second
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil && n >= 0 {
+		return min(time.Duration(min(n, int64(maxRetryAfter/time.Second)))*time.Second, maxRetryAfter)
 	}
 	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return t.Sub(now).Round(time.Second)
+		return min(t.Sub(now).Round(time.Second), maxRetryAfter)
 	}
 	return 0
+}
+
+// Bounds on what an error keeps of a reply: a server must not be able to
+// fill a message (or a log line) with its body.
+const (
+	maxMessageRunes = 300
+	maxMessages     = 10
+)
+
+// tidyMessages makes each message one line of bounded length, without
+// blank ones, and keeps at most maxMessages.
+func tidyMessages(msgs []string) []string {
+	var out []string
+	for _, m := range msgs {
+		m = strings.Join(strings.Fields(strings.ToValidUTF8(m, "?")), " ")
+		if m == "" {
+			continue
+		}
+		if r := []rune(m); len(r) > maxMessageRunes {
+			m = string(r[:maxMessageRunes]) + "…"
+		}
+		if len(out) == maxMessages {
+			break
+		}
+		out = append(out, m)
+	}
+	return out
 }
 
 const maxSnippet = 200
@@ -231,7 +263,7 @@ func parseErrors(raw json.RawMessage) (msgs []string, code string) {
 			_ = json.Unmarshal(obj[f], &texts)
 		}
 		for _, t := range texts {
-			if t == "" {
+			if t = strings.TrimSpace(t); t == "" {
 				continue
 			}
 			if f == "base" {

@@ -61,7 +61,7 @@ func FetchSandboxInfo(ctx context.Context, hc *http.Client, sandboxURL string) (
 	if err != nil || u.Scheme == "" || u.Host == "" {
 		return SandboxInfo{}, fmt.Errorf("sandbox URL %q is not an absolute URL like http://127.0.0.1:8787", sandboxURL)
 	}
-	if u.RawQuery != "" || u.Fragment != "" {
+	if u.RawQuery != "" || u.Fragment != "" || u.ForceQuery || strings.ContainsAny(base, "?#") {
 		return SandboxInfo{}, fmt.Errorf("sandbox URL %q: give the base URL, without a query or fragment", sandboxURL)
 	}
 	if hc == nil {
