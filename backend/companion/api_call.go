@@ -23,7 +23,7 @@ func (s *Service) accountAPI(ctx context.Context, accountID string) (accountAPI,
 	if err != nil {
 		return accountAPI{}, err
 	}
-	if err := s.checkAccountIssuer(ctx, a.ID, conn); err != nil {
+	if err := s.checkAccountIssuer(ctx, a, conn); err != nil {
 		return accountAPI{}, err
 	}
 	return accountAPI{acct: a, conn: conn, api: conn.api(s.http, s)}, nil

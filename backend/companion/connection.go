@@ -105,17 +105,17 @@ func (s *Service) resolveConnection(ctx context.Context, envName string, ov Conn
 	if err != nil {
 		return Connection{}, err
 	}
-	setting := func(field string) string {
-		v, _, err := st.Setting(ctx, settingKey(envName, field))
-		if err != nil {
-			s.log.Warn("read setting", "key", settingKey(envName, field), "err", err)
-		}
-		return v
+	// One read for all of the environment's settings: this runs before
+	// every call to Fullscript.
+	saved, err := st.SettingsWithPrefix(ctx, settingKey(envName, ""))
+	if err != nil {
+		s.log.Warn("read settings", "environment", envName, "err", err)
 	}
+	setting := func(field string) string { return saved[settingKey(envName, field)] }
 	getenv := s.platform.Getenv
 	if envName == fullscript.EnvLocal {
 		url := firstSet(ov.SandboxURL, getenv(EnvVarSandboxURL), s.embeddedSandboxURL(), setting("sandbox_url"), DefaultSandboxURL)
-		info, err := fullscript.FetchSandboxInfo(ctx, s.http, url)
+		info, err := s.sandboxInfo(ctx, url)
 		if err != nil {
 			return Connection{}, &Problem{
 				What: "The built-in Fullscript sandbox is not answering at " + url + ".",

@@ -167,7 +167,11 @@ func (s *Service) CheckConnection(ctx context.Context, accountID, origin string)
 		add(Check{Name: "Browser links", Status: "skipped", Message: "Choose an account to check it may open Fullscript in the browser."})
 		return r, nil
 	}
-	access, err := "", s.checkAccountIssuer(ctx, accountID, conn)
+	var access string
+	a, err := s.account(ctx, accountID)
+	if err == nil {
+		err = s.checkAccountIssuer(ctx, a, conn)
+	}
 	if err == nil {
 		access, err = s.AccessToken(ctx, accountID)
 	}

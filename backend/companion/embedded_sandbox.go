@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"fullscript-companion/backend/fullscript"
 	"fullscript-companion/backend/sandbox"
 )
 
@@ -77,6 +78,25 @@ func (e *embeddedSandbox) stop(ctx context.Context, log *slog.Logger) {
 	if err := e.sb.Close(ctx); err != nil {
 		log.Warn("stop the built-in sandbox", "err", err)
 	}
+}
+
+// sandboxInfo reads the settings the sandbox at url publishes. The app's
+// own embedded sandbox is asked in-process (no round trip before every
+// call); any other is fetched and checked each time, so a server that took
+// its address since gets no token on the strength of an old answer.
+func (s *Service) sandboxInfo(ctx context.Context, url string) (fullscript.SandboxInfo, error) {
+	s.mu.Lock()
+	own := s.sandbox
+	s.mu.Unlock()
+	if own != nil && own.url == url {
+		i := own.sb.Info()
+		return fullscript.SandboxInfo{
+			ClientID: i.ClientID, ClientSecret: i.ClientSecret, PublicKey: i.PublicKey, RedirectURI: i.RedirectURI,
+			AuthorizeURL: i.AuthorizeURL, TokenURL: i.TokenURL, RevokeURL: i.RevokeURL, APIBase: i.APIBase,
+			EmbedDomain: i.EmbedDomain, EmbedEnv: i.EmbedEnv, AllowedOrigins: i.AllowedOrigins,
+		}, nil
+	}
+	return fullscript.FetchSandboxInfo(ctx, s.http, url)
 }
 
 // embeddedSandboxURL is the running embedded sandbox's address, or "".

@@ -48,12 +48,8 @@ var errForeignIssuer = errors.New("the tokens belong to another server")
 // checkAccountIssuer reads the account's issuer (no unsealing) and checks it
 // against conn. An account with no tokens is left to the token path, which
 // says it needs sign-in.
-func (s *Service) checkAccountIssuer(ctx context.Context, accountID string, conn Connection) error {
+func (s *Service) checkAccountIssuer(ctx context.Context, a AccountInfo, conn Connection) error {
 	st, err := s.ready(ctx)
-	if err != nil {
-		return err
-	}
-	a, err := s.account(ctx, accountID)
 	if err != nil {
 		return err
 	}

@@ -64,3 +64,40 @@ func (s *Store) DeleteSetting(ctx context.Context, key string) error {
 	}
 	return nil
 }
+
+// SettingsWithPrefix returns every setting whose key starts with prefix
+// (secret ones unsealed), in one read. A secret that cannot be unsealed is
+// left out, with the others still returned, and the error says which.
+func (s *Store) SettingsWithPrefix(ctx context.Context, prefix string) (map[string]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT key, value, sealed FROM settings WHERE substr(key, 1, ?) = ?`, len(prefix), prefix)
+	if err != nil {
+		return nil, fmt.Errorf("get settings %q: %w", prefix, damaged(err))
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	var errs []error
+	for rows.Next() {
+		var (
+			key    string
+			value  []byte
+			sealed bool
+		)
+		if err := rows.Scan(&key, &value, &sealed); err != nil {
+			return nil, fmt.Errorf("get settings %q: %w", prefix, err)
+		}
+		if !sealed {
+			out[key] = string(value)
+			continue
+		}
+		v, err := s.unseal(value, settingAAD(key))
+		if err != nil {
+			errs = append(errs, fmt.Errorf("get setting %q: %w", key, err))
+			continue
+		}
+		out[key] = v
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("get settings %q: %w", prefix, err)
+	}
+	return out, errors.Join(errs...)
+}

@@ -67,3 +67,25 @@ func TestSettings(t *testing.T) {
 		}
 	})
 }
+
+func TestSettingsWithPrefix(t *testing.T) {
+	t.Parallel()
+	ctx := ctxT(t)
+	f := openFixture(t)
+	for _, kv := range []struct {
+		k, v   string
+		secret bool
+	}{{"env.us.client_id", "cid", false}, {"env.us.client_secret", "shh", true}, {"env.us-snd.client_id", "other", false}, {"env.u", "short", false}} {
+		if err := f.s.SetSetting(ctx, kv.k, kv.v, kv.secret); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := f.s.SettingsWithPrefix(ctx, "env.us.")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"env.us.client_id": "cid", "env.us.client_secret": "shh"}
+	if len(got) != len(want) || got["env.us.client_id"] != "cid" || got["env.us.client_secret"] != "shh" {
+		t.Errorf("SettingsWithPrefix = %v, want %v", got, want)
+	}
+}
