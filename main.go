@@ -35,7 +35,7 @@ import (
 //go:embed all:frontend/dist
 var assets embed.FS
 
-//go:embed build/appicon.png
+//go:embed build/linux/icons/hicolor/256x256/apps/org.fullscriptcompanion.Companion.png
 var appIcon []byte
 
 // logLevelEnv sets the log level: debug, info (default), warn or error.

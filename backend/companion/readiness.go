@@ -37,3 +37,16 @@ func (s *Service) FrontendReady(ctx context.Context, r FrontendReport) {
 	}
 	s.log.InfoContext(ctx, msg, "origin", r.Origin, "view", r.View, "since_start_ms", since.Milliseconds(), "user_agent", r.UserAgent)
 }
+
+// NoteFirstCall logs the page's first call into Go, with the time since
+// Start: make bench measures process start to this line, beside a bare
+// Wails app's first bound call.
+func (s *Service) NoteFirstCall(ctx context.Context) {
+	s.mu.Lock()
+	var since time.Duration
+	if !s.started.IsZero() {
+		since = s.now().Sub(s.started)
+	}
+	s.mu.Unlock()
+	s.log.InfoContext(ctx, "first bound call", "since_start_ms", since.Milliseconds())
+}
