@@ -17,7 +17,7 @@ BUILD_TAGS := webkit2_41
 
 # What the binary is built from; generated code (frontend/wailsjs, dist) is an output.
 GO_SOURCES       := $(shell find . -name '*.go' -not -name '*_test.go' -not -path './frontend/*' -not -path './build/*' -not -path './tools/*') \
-                    $(wildcard backend/sandbox/web/*) go.mod go.sum wails.json build/appicon.png
+                    $(wildcard backend/sandbox/web/*) go.mod go.sum wails.json build/appicon.png build/linux/icons/hicolor/256x256/apps/org.fullscriptcompanion.Companion.png
 FRONTEND_SOURCES := $(shell find frontend/src frontend/public -type f) frontend/index.html frontend/vite.config.ts frontend/tsconfig.json frontend/package-lock.json
 NODE_MODULES     := frontend/node_modules/.package-lock.json
 

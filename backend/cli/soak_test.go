@@ -90,10 +90,10 @@ func soakEnvDuration(t *testing.T, name string, def time.Duration) time.Duration
 	return d
 }
 
-// vaultTokens opens the vault as the next process would (data key, SQLite
+// soakVaultTokens opens the vault as the next process would (data key, SQLite
 // with its migrations and WAL recovery), checks the file's integrity, and
 // reads each account's stored pair and status.
-func vaultTokens(ctx context.Context, dataDir string, ids []string) (map[string]store.Tokens, error) {
+func soakVaultTokens(ctx context.Context, dataDir string, ids []string) (map[string]store.Tokens, error) {
 	dbPath := filepath.Join(dataDir, companion.DBFileName)
 	v, err := vault.Open(ctx, vault.Options{Dir: dataDir, NoKeyring: true})
 	if err != nil {
@@ -171,7 +171,6 @@ func TestSoakCrash(t *testing.T) {
 		lostReplies  = map[string]bool{} // successor pairs the vault never stored, seen so far
 		cycles       = map[string]int{}  // successful child commands by name
 		beforeOutput int                 // kills before the child finished a single command
-		childLines   int
 	)
 	for k := 1; k <= kills; k++ {
 		cmd := exec.Command(os.Args[0], "-test.run", "^TestSoakCrashChild$", "-test.count", "1")
@@ -202,12 +201,11 @@ func TestSoakCrash(t *testing.T) {
 			}
 			cycles[fields[1]]++
 		}
-		childLines += n
 		if n == 0 {
 			beforeOutput++
 		}
 
-		tokens, err := vaultTokens(ctx, f.dataDir, ids)
+		tokens, err := soakVaultTokens(ctx, f.dataDir, ids)
 		if err != nil {
 			t.Fatalf("after kill %d (at %s): %v", k, delay, err)
 		}
@@ -257,7 +255,7 @@ func TestSoakCrash(t *testing.T) {
 			t.Errorf("%s needs sign-in after the kills: %s", a.Name(), a.StatusReason)
 		}
 	}
-	tokens, err := vaultTokens(ctx, f.dataDir, ids)
+	tokens, err := soakVaultTokens(ctx, f.dataDir, ids)
 	if err != nil {
 		t.Fatalf("after the final grants: %v", err)
 	}
@@ -298,6 +296,36 @@ func TestSoakCrash(t *testing.T) {
 			t.Errorf("%s: %d live pairs at the sandbox", id, live[userOf[id]])
 		}
 	}
+	// After a lost reply the old refresh token was spent again (the pair it
+	// replaced has a successor that was stored), or the old pair is still
+	// the one the vault holds, with a working token: either way nothing was
+	// lost.
+	byID := map[string]int{}
+	for i, p := range snap.Tokens {
+		byID[p.ID] = i
+	}
+	held := map[string]bool{}
+	for _, tok := range tokens {
+		held[tok.AccessToken] = true
+	}
+	retried, stillHeld := 0, 0
+	for lost := range lostReplies {
+		prev := snap.Tokens[byID[lost]].Previous
+		again := false
+		for _, q := range snap.Tokens {
+			if q.Previous == prev && !lostReplies[q.ID] {
+				again = true
+			}
+		}
+		switch {
+		case again:
+			retried++
+		case held[snap.Tokens[byID[prev]].AccessToken]:
+			stillHeld++
+		default:
+			t.Errorf("pair %s: its refresh reply was lost to a kill, and nothing replaced the pair it was to replace", lost)
+		}
+	}
 	// Each lost reply leaves one pair nobody holds; any other such pair is a
 	// refresh whose reply was dropped by a live process, or a refresh token
 	// spent twice.
@@ -305,8 +333,10 @@ func TestSoakCrash(t *testing.T) {
 		t.Errorf("%d pairs are neither the vault's nor rotated or revoked, and %d replies were lost to a kill: they should be the same", orphans, len(lostReplies))
 	}
 
-	summary := fmt.Sprintf("soak: crash %d kills (SIGKILL 0-%s after start), 6 accounts, 2 clinics, access ttl %s: the children finished %d grants and %d refreshes (%d kills before the first one), the sandbox saw %d refreshes; %d kills landed mid-refresh (%d replies lost, the old refresh token used again); after every kill the vault opened, passed integrity_check and held a pair the sandbox honours; every account works (a grant for each, none needs sign-in); %s",
-		kills, maxDelay, ttl, cycles["grant"], cycles["refresh"], beforeOutput, refreshes, midRefresh, len(lostReplies), time.Since(started).Round(time.Second))
+	summary := fmt.Sprintf("soak: crash %d kills (SIGKILL 0-%s after start), 6 accounts, 2 clinics, access ttl %s: the children finished %d grant and %d refresh commands (%d kills came before the first), the sandbox saw %d refreshes\n"+
+		"soak: crash: %d kills landed mid-refresh, losing %d refresh replies (%d recovered by the next process refreshing again with the old token, %d by the old pair still in use); after every kill the vault opened, passed integrity_check and held a pair the sandbox honours; every account works (a grant for each, none needs sign-in); %s",
+		kills, maxDelay, ttl, cycles["grant"], cycles["refresh"], beforeOutput, refreshes,
+		midRefresh, len(lostReplies), retried, stillHeld, time.Since(started).Round(time.Second))
 	fmt.Println(summary)
 	t.Log(summary)
 }
