@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -104,25 +105,124 @@ func scanView(r rowScanner) (AccountView, error) {
 }
 
 // Accounts lists every account with its token status, ordered by clinic
-// name then user name. It reads no secret.
-func (s *Store) Accounts(ctx context.Context) ([]AccountView, error) {
-	rows, err := s.db.QueryContext(ctx, viewSelect+accountOrder)
+// name then user name (as accountOrder: ASCII case folded, then id). It
+// reads no secret. The two tables are read in one snapshot, each in one
+// pass, and joined and sorted here: for thousands of accounts that is
+// about half the time of SQLite's join and sort through the driver.
+func (s *Store) Accounts(ctx context.Context) (out []AccountView, err error) {
+	conn, err := s.db.Conn(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("list accounts: %w", err)
+		return nil, fmt.Errorf("list accounts: %w", damaged(err))
 	}
-	defer rows.Close()
-	var out []AccountView
-	for rows.Next() {
-		v, err := scanView(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list accounts: %w", err)
+	defer conn.Close()
+	// A read transaction (BEGIN, not the pool's BEGIN IMMEDIATE): one
+	// snapshot for both reads, without taking the write lock.
+	if _, err := conn.ExecContext(ctx, "BEGIN"); err != nil {
+		return nil, fmt.Errorf("list accounts: %w", damaged(err))
+	}
+	defer func() {
+		if _, cerr := conn.ExecContext(context.WithoutCancel(ctx), "COMMIT"); cerr != nil && err == nil {
+			err = fmt.Errorf("list accounts: %w", cerr)
 		}
-		out = append(out, v)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list accounts: %w", err)
+	}()
+	if out, err = listAccounts(ctx, conn); err != nil {
+		return nil, fmt.Errorf("list accounts: %w", damaged(err))
 	}
 	return out, nil
+}
+
+func listAccounts(ctx context.Context, conn *sql.Conn) ([]AccountView, error) {
+	rows, err := conn.QueryContext(ctx, `SELECT id, environment, clinic_id, clinic_name, user_id, user_type,
+		user_name, label, is_default, status, status_reason, created_at, updated_at FROM accounts`)
+	if err != nil {
+		return nil, err
+	}
+	var out []AccountView
+	byID := map[string]int{}
+	for rows.Next() {
+		var (
+			v                AccountView
+			created, updated string
+		)
+		if err := rows.Scan(&v.ID, &v.Environment, &v.ClinicID, &v.ClinicName, &v.UserID, &v.UserType,
+			&v.UserName, &v.Label, &v.IsDefault, &v.Status, &v.StatusReason, &created, &updated); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if v.CreatedAt, err = parseTime(created); err == nil {
+			v.UpdatedAt, err = parseTime(updated)
+		}
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		byID[v.ID] = len(out)
+		out = append(out, v)
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return nil, err
+	}
+	rows, err = conn.QueryContext(ctx, `SELECT account_id, access_expires_at, issued_at, last_refreshed_at, generation FROM tokens`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			id, expires, issued string
+			refreshed           sql.NullString
+			ti                  TokenInfo
+		)
+		if err := rows.Scan(&id, &expires, &issued, &refreshed, &ti.Generation); err != nil {
+			return nil, err
+		}
+		i, ok := byID[id]
+		if !ok {
+			continue
+		}
+		if ti.AccessExpiresAt, err = parseTime(expires); err != nil {
+			return nil, err
+		}
+		if ti.IssuedAt, err = parseTime(issued); err != nil {
+			return nil, err
+		}
+		if ti.LastRefreshedAt, err = parseNullTime(refreshed); err != nil {
+			return nil, err
+		}
+		ti.Present = true
+		out[i].Token = ti
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	slices.SortFunc(out, func(a, b AccountView) int {
+		if c := compareNoCase(a.ClinicName, b.ClinicName); c != 0 {
+			return c
+		}
+		if c := compareNoCase(a.UserName, b.UserName); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	return out, nil
+}
+
+// compareNoCase orders as SQLite's COLLATE NOCASE: ASCII letters folded,
+// every other byte as it is.
+func compareNoCase(a, b string) int {
+	for i := 0; i < len(a) && i < len(b); i++ {
+		ca, cb := a[i], b[i]
+		if 'A' <= ca && ca <= 'Z' {
+			ca += 'a' - 'A'
+		}
+		if 'A' <= cb && cb <= 'Z' {
+			cb += 'a' - 'A'
+		}
+		if ca != cb {
+			return int(ca) - int(cb)
+		}
+	}
+	return len(a) - len(b)
 }
 
 // Account returns one account with its token status, or ErrNotFound.

@@ -5,6 +5,7 @@ import (
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/rand"
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -77,5 +78,27 @@ func benchSave(b *testing.B, sealer Sealer) {
 			b.Fatal(err)
 		}
 		gen++
+	}
+}
+
+// Listing 10,000 accounts with their token status (the offline `accounts`).
+func BenchmarkAccounts10k(b *testing.B) {
+	path := filepath.Join(b.TempDir(), "companion.db")
+	s, err := Open(context.Background(), path, plainSealer{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	for i := range 10_000 {
+		a := Account{Environment: "us", ClinicID: fmt.Sprintf("c%d", i%40), ClinicName: fmt.Sprintf("Clinic %02d", i%40),
+			UserID: fmt.Sprintf("u%d", i), UserType: "Practitioner", UserName: fmt.Sprintf("Dr. %d", i)}
+		if _, err := s.SaveSignIn(context.Background(), a, Tokens{AccessToken: "a", RefreshToken: "r", AccessExpiresAt: time.Now().Add(time.Hour), IssuedAt: time.Now()}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for b.Loop() {
+		if v, err := s.Accounts(context.Background()); err != nil || len(v) != 10_000 {
+			b.Fatal(len(v), err)
+		}
 	}
 }

@@ -18,6 +18,9 @@ func formatTime(t time.Time) string {
 }
 
 func parseTime(s string) (time.Time, error) {
+	if t, ok := parseStoredUTC(s); ok {
+		return t, nil
+	}
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("parse stored time %q: %w", s, err)
@@ -89,4 +92,44 @@ func checkAffected(res sql.Result) error {
 		return ErrNotFound
 	}
 	return nil
+}
+
+// parseStoredUTC reads formatTime's own output (UTC, nine-digit fraction)
+// without time.Parse's generality: listings parse thousands of them. ok is
+// false for anything else, which parseTime then reads the general way.
+func parseStoredUTC(s string) (time.Time, bool) {
+	// 2006-01-02T15:04:05.000000000Z
+	if len(s) != 30 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' || s[19] != '.' || s[29] != 'Z' {
+		return time.Time{}, false
+	}
+	num := func(from, to int) (int, bool) {
+		n := 0
+		for i := from; i < to; i++ {
+			c := s[i]
+			if c < '0' || c > '9' {
+				return 0, false
+			}
+			n = n*10 + int(c-'0')
+		}
+		return n, true
+	}
+	var f [7]int
+	for i, r := range [7][2]int{{0, 4}, {5, 7}, {8, 10}, {11, 13}, {14, 16}, {17, 19}, {20, 29}} {
+		v, ok := num(r[0], r[1])
+		if !ok {
+			return time.Time{}, false
+		}
+		f[i] = v
+	}
+	if f[1] < 1 || f[1] > 12 || f[2] < 1 || f[2] > 31 || f[3] > 23 || f[4] > 59 || f[5] > 60 {
+		return time.Time{}, false
+	}
+	t := time.Date(f[0], time.Month(f[1]), f[2], f[3], f[4], f[5], f[6], time.UTC)
+	if t.Day() != f[2] { // 31 February and the like: let time.Parse refuse it
+		return time.Time{}, false
+	}
+	if t.IsZero() {
+		return time.Time{}, true
+	}
+	return t, true
 }
