@@ -48,7 +48,7 @@ func scaleWorld(b *testing.B) (*world, string) {
 
 // Opening a vault of 10,000 accounts (key, database, migrations checked:
 // all up to date) beside opening one with none.
-func BenchmarkVaultOpen10k(b *testing.B) { benchOpen(b, true) }
+func BenchmarkVaultOpen10k(b *testing.B)   { benchOpen(b, true) }
 func BenchmarkVaultOpenEmpty(b *testing.B) { benchOpen(b, false) }
 
 func benchOpen(b *testing.B, full bool) {
