@@ -119,7 +119,12 @@ func New(opts Options) *Service {
 		s.platform = HostPlatform()
 	}
 	if s.http == nil {
-		s.http = &http.Client{Timeout: 30 * time.Second}
+		// Go's default keeps 2 idle connections per host: the window's calls
+		// overlap (a grant, a search, the plans), and each new connection to
+		// Fullscript is a TLS handshake.
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConnsPerHost = 16
+		s.http = &http.Client{Timeout: 30 * time.Second, Transport: t}
 	}
 	s.hook = s.platform.Getenv(TestHookEnv)
 	return s

@@ -174,6 +174,7 @@ func (s *Sandbox) issueCode(req *consentRequest, u User) string {
 		CreatedAt: now, ExpiresAt: now.Add(CodeTTL),
 	}
 	s.mu.Lock()
+	s.st.prune(now)
 	s.st.addCode(c)
 	s.mu.Unlock()
 	return c.Code

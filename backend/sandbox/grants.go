@@ -15,6 +15,7 @@ func (s *Sandbox) handleCreateGrant(w http.ResponseWriter, r *http.Request) {
 		CreatedAt: now, ExpiresAt: now.Add(GrantTTL),
 	}
 	s.mu.Lock()
+	s.st.prune(now)
 	s.st.addGrant(g)
 	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, map[string]any{

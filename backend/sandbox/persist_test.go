@@ -528,3 +528,39 @@ func TestStateFileOfVersionOneLoads(t *testing.T) {
 		t.Errorf("written back as version %d (%v), want %d", f.Version, err, stateVersion)
 	}
 }
+
+// Spent codes and grants are forgotten some minutes after they expire, so
+// the state (and its file, written after every request) stays the size of
+// what is live, not of every grant ever issued.
+func TestSpentCodesAndGrantsAreForgotten(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.json")
+	e := newEnv(t, Config{AutoApprove: true, StatePath: path})
+	access := tokensOf(t, e.exchange(e.code(nil), nil)).access
+	for range 30 {
+		e.grant(access)
+	}
+	sizeBefore := fileSize(t, path)
+	e.clock.Advance(GrantTTL + keepSpent + time.Second)
+	fresh := e.grant(access)
+	st := e.sb.Snapshot()
+	if len(st.Grants) != 1 || st.Grants[0].SecretToken != fresh || len(st.Codes) != 1 {
+		t.Errorf("after the spent ones: %d grants, %d codes; want the 1 new grant and the 1 code (its expiry is more recent)", len(st.Grants), len(st.Codes))
+	}
+	e.clock.Advance(CodeTTL + keepSpent + time.Second)
+	e.code(nil) // the old code goes with the next code
+	if st := e.sb.Snapshot(); len(st.Codes) != 1 {
+		t.Errorf("%d codes after a new one, want 1", len(st.Codes))
+	}
+	if after := fileSize(t, path); after >= sizeBefore {
+		t.Errorf("state file %d bytes after, %d before: it kept the spent grants", after, sizeBefore)
+	}
+}
+
+func fileSize(t *testing.T, path string) int64 {
+	t.Helper()
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fi.Size()
+}

@@ -76,6 +76,9 @@ type Config struct {
 	// or parsed, or comes from a newer format version, makes New fail: it
 	// is never reseeded over. Empty: memory only, nothing is written.
 	StatePath string
+	// StateReadOnly loads StatePath (it must exist) and never writes it:
+	// a load test's users come from a file, and the file is not its subject.
+	StateReadOnly bool
 	// Now is the clock (tests move it); time.Now when nil.
 	Now func() time.Time
 	// Logger gets one line per request (never a query string or a body).
@@ -142,6 +145,9 @@ func New(cfg Config) (*Sandbox, error) {
 		if err != nil {
 			return nil, err
 		}
+		if !found && cfg.StateReadOnly {
+			return nil, fmt.Errorf("sandbox state file %s does not exist (StateReadOnly loads one, it makes none)", abs)
+		}
 		if found {
 			st = loaded
 			cfg.ClientID = cmp.Or(cfg.ClientID, f.ClientID)
@@ -174,7 +180,7 @@ func New(cfg Config) (*Sandbox, error) {
 		faults:  newFaultTable(),
 		st:      st,
 	}
-	if cfg.StatePath != "" {
+	if cfg.StatePath != "" && !cfg.StateReadOnly {
 		// Write now, seeded or loaded: a file that cannot be written is
 		// found at start, not after the first sign-in is lost.
 		if err := os.MkdirAll(filepath.Dir(cfg.StatePath), 0o700); err != nil {

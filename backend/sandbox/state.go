@@ -58,6 +58,38 @@ func (st *state) addGrant(g *sessionGrant) {
 	st.grantOrder = append(st.grantOrder, g)
 }
 
+// keepSpent is how long a code or a grant is kept after it expired, for
+// /_sandbox/state and for the "already used" answers; after that it is
+// forgotten. Without it the state (and the window's state file, rewritten
+// after every request) grew with every grant ever issued: a day of Embed
+// use made each request slower.
+const keepSpent = 10 * time.Minute
+
+// maxEvents is how many Embed events the sandbox remembers.
+const maxEvents = 1000
+
+// prune forgets codes and grants that expired more than keepSpent ago,
+// oldest first (issue order is time order), and all but the newest
+// maxEvents events.
+func (st *state) prune(now time.Time) {
+	cut := now.Add(-keepSpent)
+	n := 0
+	for n < len(st.codeOrder) && st.codeOrder[n].ExpiresAt.Before(cut) {
+		delete(st.codes, st.codeOrder[n].Code)
+		n++
+	}
+	st.codeOrder = st.codeOrder[n:]
+	n = 0
+	for n < len(st.grantOrder) && st.grantOrder[n].ExpiresAt.Before(cut) {
+		delete(st.grants, st.grantOrder[n].SecretToken)
+		n++
+	}
+	st.grantOrder = st.grantOrder[n:]
+	if extra := len(st.events) - maxEvents; extra > 0 {
+		st.events = st.events[extra:]
+	}
+}
+
 type consentRequest struct {
 	ID          string
 	ClientID    string
