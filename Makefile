@@ -154,8 +154,17 @@ package-test: package ## Install the .deb into a clean Debian 12 root, open a li
 	go test -tags package -c -o $(PKG_STAGE)/package.test .
 	$$( [ "$$(id -u)" -eq 0 ] || echo sudo ) ./$(PKG_STAGE)/package.test -test.run 'TestPackage' -test.count 1 -test.timeout 20m -test.v
 
-bench: ## Benchmarks, each beside its baseline (docs/benchmarks.md)
-	go test -run '^$$' -bench . -benchmem -count 6 ./backend/store ./backend/companion | tee build/bench.txt
+# The desktop side by side with a bare Wails app (it generates and builds
+# one, and needs Xvfb and npm), time to embed in the real app under wails
+# dev beside fullscript-js in a bare page, then the Go benchmarks in
+# interleaved rounds; all go into docs/benchmarks.md and docs/benchmarks.json.
+BENCH_RUNS   ?= 9
+BENCH_ROUNDS ?= 6
+bench: $(BINARY) ## Benchmarks, each beside its baseline: writes docs/benchmarks.md (BENCH_RUNS, BENCH_ROUNDS)
+	@.ci/install-deps test
+	go run ./tools/benchdesktop -runs $(BENCH_RUNS) -out build/bench/desktop.json
+	cd frontend && BENCH_EMBED_ROUNDS=$(BENCH_RUNS) npm run --silent bench:embed
+	go run ./tools/benchdoc -rounds $(BENCH_ROUNDS) -desktop build/bench/desktop.json -embed build/bench/embed.json
 
 # Not part of make test: the soak build tag keeps these out of go test ./...
 # SOAK_LOAD (60s) and SOAK_KILLS (200) set their length; -p 1 so the two

@@ -61,6 +61,7 @@ func (a *App) startup(ctx context.Context) {
 	// so nothing sees a half-open vault, and the window appears sooner.
 	a.background.Go(func() {
 		_ = a.svc.Start(ctx)
+		a.background.Go(func() { a.svc.RunKeeper(bg) })
 		a.sendPendingSignOuts(bg)
 	})
 }

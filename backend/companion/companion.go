@@ -76,6 +76,8 @@ type Service struct {
 	keepBackups  bool
 	locks        accountLocks
 	flight       singleflight.Group
+	stats        keeperStats
+	keeperTimes  keeperTimes // zero: keeperNap, keeperBackoffMin
 
 	mu            sync.Mutex
 	dataDir       string

@@ -60,6 +60,9 @@ func (s *Service) accessTokenLocked(ctx context.Context, st *store.Store, accoun
 			return nil
 		}
 		nt, err := s.refreshLocked(ctx, st, accountID, t, gen)
+		if err == nil {
+			s.stats.pathRefreshes.Add(1)
+		}
 		access = nt.AccessToken
 		return err
 	})

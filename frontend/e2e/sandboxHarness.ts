@@ -244,6 +244,7 @@ export interface SandboxState {
     target_origin?: string;
   }[];
   codes: { code: string; used_at: string | null }[];
+  tokens: { access_token: string; status: string }[];
 }
 
 /** A redirect URI on a closed port: only ever read from a Location header or intercepted. */
