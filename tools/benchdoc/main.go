@@ -359,6 +359,14 @@ What remains, and what would close it:
   account and token in memory, checked against SQLite's ` + "`PRAGMA data_version`" + ` on a
   pinned connection, would remove two of them; not done, as it adds a cache that
   must stay right across processes for no difference a person could see.
+- *Time to embed*: the app's extra 25 ms or so is its own path around the
+  same grant and mount: the click's render, the bound call (under ` + "`wails dev`" + `
+  a websocket through the dev server; in the built app Wails' in-process
+  channel), the Go side's reads above, and the panel's own mount point. Asking
+  for the grant when a patient is chosen, before the click, would hide it, but
+  a grant lives 120 s and is single use: one fetched for a click that never
+  comes is wasted, and one kept for a click that comes late has expired, so
+  the app asks right before each mount, as Fullscript advises.
 - *Listing 10,000 accounts under 20 ms*: the pure-Go SQLite driver takes a lock
   for every column it reads (18 columns a row), which alone is about 20 ms for
   10,000 rows here; the cgo driver would not, at the price of cgo for the CLI
