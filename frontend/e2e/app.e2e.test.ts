@@ -9,7 +9,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   appEnv,
   approveInBrowser as approve,
@@ -61,6 +61,12 @@ beforeAll(async () => {
   context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   await openApp();
 }, 360_000);
+
+// A failure comes with what the app said: its log is the only record of
+// what the Go side did (a launch handed over, a call that failed).
+afterEach((ctx) => {
+  if (ctx.task.result?.state === "fail" && app) console.error(`--- the app's log, last 12 KB ---\n${app.logs().slice(-12_000)}`);
+});
 
 afterAll(async () => {
   await browser?.close();
