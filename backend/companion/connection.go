@@ -59,6 +59,9 @@ type Connection struct {
 	PublicKey    string
 	RedirectURI  string
 	SandboxURL   string // local only: where its settings came from
+	// ownSandbox: the settings came from this process's own built-in
+	// sandbox, in-process, not from whatever answers at an address.
+	ownSandbox bool
 }
 
 func (c Connection) authConfig(hc *http.Client, s *Service) auth.Config {
@@ -115,7 +118,7 @@ func (s *Service) resolveConnection(ctx context.Context, envName string, ov Conn
 	getenv := s.platform.Getenv
 	if envName == fullscript.EnvLocal {
 		url := firstSet(ov.SandboxURL, getenv(EnvVarSandboxURL), s.embeddedSandboxURL(), setting("sandbox_url"), DefaultSandboxURL)
-		info, err := s.sandboxInfo(ctx, url)
+		info, own, err := s.sandboxInfo(ctx, url)
 		if err != nil {
 			return Connection{}, &Problem{
 				What: "The built-in Fullscript sandbox is not answering at " + url + ".",
@@ -125,7 +128,7 @@ func (s *Service) resolveConnection(ctx context.Context, envName string, ov Conn
 		}
 		return Connection{
 			Env: info.Environment(), ClientID: info.ClientID, ClientSecret: info.ClientSecret, PublicKey: info.PublicKey,
-			RedirectURI: firstSet(ov.RedirectURI, setting("redirect_uri"), info.RedirectURI), SandboxURL: url,
+			RedirectURI: firstSet(ov.RedirectURI, setting("redirect_uri"), info.RedirectURI), SandboxURL: url, ownSandbox: own,
 		}, nil
 	}
 

@@ -84,19 +84,20 @@ func (e *embeddedSandbox) stop(ctx context.Context, log *slog.Logger) {
 // own embedded sandbox is asked in-process (no round trip before every
 // call); any other is fetched and checked each time, so a server that took
 // its address since gets no token on the strength of an old answer.
-func (s *Service) sandboxInfo(ctx context.Context, url string) (fullscript.SandboxInfo, error) {
+func (s *Service) sandboxInfo(ctx context.Context, url string) (info fullscript.SandboxInfo, own bool, err error) {
 	s.mu.Lock()
-	own := s.sandbox
+	mine := s.sandbox
 	s.mu.Unlock()
-	if own != nil && own.url == url {
-		i := own.sb.Info()
+	if mine != nil && mine.url == url {
+		i := mine.sb.Info()
 		return fullscript.SandboxInfo{
 			ClientID: i.ClientID, ClientSecret: i.ClientSecret, PublicKey: i.PublicKey, RedirectURI: i.RedirectURI,
 			AuthorizeURL: i.AuthorizeURL, TokenURL: i.TokenURL, RevokeURL: i.RevokeURL, APIBase: i.APIBase,
 			EmbedDomain: i.EmbedDomain, EmbedEnv: i.EmbedEnv, AllowedOrigins: i.AllowedOrigins,
-		}, nil
+		}, true, nil
 	}
-	return fullscript.FetchSandboxInfo(ctx, s.http, url)
+	info, err = fullscript.FetchSandboxInfo(ctx, s.http, url)
+	return info, false, err
 }
 
 // embeddedSandboxURL is the running embedded sandbox's address, or "".

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strings"
 
 	"fullscript-companion/backend/fullscript"
 	"fullscript-companion/backend/store"
@@ -28,8 +29,7 @@ func checkIssuer(name, env string, have store.Issuer, conn Connection) error {
 		return nil
 	}
 	now := conn.issuer()
-	same := have.ClientID == now.ClientID && (env == fullscript.EnvLocal || have.TokenURL == now.TokenURL)
-	if same {
+	if sameIssuer(env, have, conn) {
 		return nil
 	}
 	return &Problem{
@@ -39,6 +39,39 @@ func checkIssuer(name, env string, have store.Issuer, conn Connection) error {
 		Err: fmt.Errorf("%w: %w: issued to client %q by %s; the settings now name client %q at %s",
 			ErrUsage, errForeignIssuer, have.ClientID, have.TokenURL, now.ClientID, now.TokenURL),
 	}
+}
+
+// sameIssuer: the connection reaches the server and client that issued the
+// pair. The client id must match. The app's own, in-process sandbox may
+// come back on another port (its default was taken), so there the client
+// id, random per sandbox, names it; a sandbox reached over HTTP is pinned
+// to the token endpoint like any server. And every address the pair is
+// sent to (the API, the revoke endpoint) must be on the token endpoint's
+// own server: a setting that moves only the API must not carry the access
+// token, nor a moved revoke endpoint the refresh token and client secret.
+func sameIssuer(env string, have store.Issuer, conn Connection) bool {
+	if have.ClientID != conn.ClientID {
+		return false
+	}
+	if env == fullscript.EnvLocal && conn.ownSandbox {
+		return true
+	}
+	if have.TokenURL != conn.Env.TokenURL {
+		return false
+	}
+	for _, u := range []string{conn.Env.APIBase, conn.Env.RevokeURL} {
+		if u != "" && !sameOrigin(u, have.TokenURL) {
+			return false
+		}
+	}
+	return true
+}
+
+// sameOrigin: a and b are on one scheme, host and port.
+func sameOrigin(a, b string) bool {
+	ua, err1 := url.Parse(a)
+	ub, err2 := url.Parse(b)
+	return err1 == nil && err2 == nil && ua.Scheme == ub.Scheme && strings.EqualFold(ua.Host, ub.Host)
 }
 
 // errForeignIssuer: the settings name another server than the one that

@@ -10,7 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"fullscript-companion/backend/fullscript"
 	"fullscript-companion/backend/sandbox"
+	"fullscript-companion/backend/store"
 )
 
 // An account's tokens and the client secret go only to the server that
@@ -89,6 +91,14 @@ func TestCheckIssuer(t *testing.T) {
 	moved.Env.TokenURL = "https://collector.example/api/oauth/token"
 	otherClient := home
 	otherClient.ClientID = "c2"
+	ownMoved := moved
+	ownMoved.ownSandbox = true
+	home.Env.APIBase = "https://api-us-snd.fullscript.io/api"
+	home.Env.RevokeURL = "https://api-us-snd.fullscript.io/api/oauth/revoke"
+	apiMoved := home
+	apiMoved.Env.APIBase = "https://collector.example/api"
+	revokeMoved := home
+	revokeMoved.Env.RevokeURL = "https://collector.example/api/oauth/revoke"
 	tests := []struct {
 		name string
 		env  string
@@ -97,8 +107,11 @@ func TestCheckIssuer(t *testing.T) {
 	}{
 		{"same", "us-snd", home, true},
 		{"token endpoint moved", "us-snd", moved, false},
+		{"API moved, the token endpoint not", "custom", apiMoved, false},
+		{"revoke endpoint moved", "custom", revokeMoved, false},
 		{"another client", "us-snd", otherClient, false},
-		{"sandbox on another port", "local", moved, true},
+		{"the app's own sandbox on another port", "local", ownMoved, true},
+		{"a sandbox over HTTP on another port", "local", moved, false},
 		{"another sandbox", "local", otherClient, false},
 	}
 	for _, tt := range tests {
@@ -109,7 +122,84 @@ func TestCheckIssuer(t *testing.T) {
 			}
 		})
 	}
-	if err := checkIssuer("Ann", "us-snd", Connection{}.issuer(), moved); err != nil {
+	if err := checkIssuer("Ann", "us-snd", store.Issuer{}, moved); err != nil {
 		t.Errorf("a pair stored before issuers were kept: %v, want it bound at its next refresh", err)
+	}
+}
+
+// A setting that moves only the API or the revoke endpoint gets nothing:
+// the access token goes to the token endpoint's server only, and so do
+// the refresh token and the client secret (found by a review).
+func TestMovedAPIOrRevokeEndpointGetsNoToken(t *testing.T) {
+	w := newWorld(t, sandbox.Config{})
+	ctx := context.Background()
+	info, err := fullscript.FetchSandboxInfo(ctx, nil, w.base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range map[string]string{
+		EnvVarClientID: info.ClientID, EnvVarClientSecret: info.ClientSecret, EnvVarRedirectURI: info.RedirectURI, EnvVarPublicKey: info.PublicKey,
+		"FULLSCRIPT_API_BASE": info.APIBase, "FULLSCRIPT_AUTHORIZE_URL": info.AuthorizeURL, "FULLSCRIPT_TOKEN_URL": info.TokenURL,
+		"FULLSCRIPT_REVOKE_URL": info.RevokeURL, "FULLSCRIPT_EMBED_DOMAIN": info.EmbedDomain, "FULLSCRIPT_EMBED_ENV": info.EmbedEnv,
+	} {
+		w.env[k] = v
+	}
+	a, err := w.svc.SignIn(ctx, SignInRequest{Environment: "custom", OpenBrowser: browser, Timeout: 20 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got atomic.Int64
+	collector := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		got.Add(1)
+		rw.WriteHeader(http.StatusInternalServerError)
+	}))
+	defer collector.Close()
+	w.env["FULLSCRIPT_API_BASE"] = collector.URL + "/api"
+	if _, err := w.svc.NewSessionGrant(ctx, a.ID); !errors.Is(err, errForeignIssuer) {
+		t.Errorf("grant with the API moved: %v, want the foreign-issuer problem", err)
+	}
+	w.env["FULLSCRIPT_API_BASE"] = info.APIBase
+	w.env["FULLSCRIPT_REVOKE_URL"] = collector.URL + "/api/oauth/revoke"
+	if res, err := w.svc.SignOut(ctx, a.ID); err != nil || res.Revoked || !res.Queued {
+		t.Errorf("sign out with the revoke endpoint moved: %+v, %v; want it queued", res, err)
+	}
+	if n := got.Load(); n != 0 {
+		t.Errorf("%d requests reached the moved address", n)
+	}
+}
+
+// A server at the sandbox's address that copies the sandbox's client id
+// (any local process can read it) gets nothing, and its answer cannot mark
+// the account (found by a review).
+func TestImpostorSandboxWithTheSameClientIDGetsNothing(t *testing.T) {
+	w := newWorld(t, sandbox.Config{})
+	a := w.signIn("")
+	ctx := context.Background()
+	info, err := fullscript.FetchSandboxInfo(ctx, nil, w.base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	impostor, err := sandbox.New(sandbox.Config{AutoApprove: true, ClientID: info.ClientID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var credentialed atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/api/oauth/") || r.Header.Get("Authorization") != "" {
+			credentialed.Add(1)
+		}
+		impostor.Handler().ServeHTTP(rw, r)
+	}))
+	defer srv.Close()
+	impostor.SetBaseURL(srv.URL)
+	w.env[EnvVarSandboxURL] = srv.URL
+	if _, err := w.svc.Refresh(ctx, a.ID); !errors.Is(err, errForeignIssuer) {
+		t.Errorf("refresh at the impostor: %v, want the foreign-issuer problem", err)
+	}
+	if n := credentialed.Load(); n != 0 {
+		t.Errorf("%d requests with a token or to the token endpoints reached the impostor", n)
+	}
+	if got, _ := w.svc.account(ctx, a.ID); got.Status != StatusValid {
+		t.Errorf("account after the impostor: %s, want it kept valid", got.Status)
 	}
 }

@@ -61,6 +61,11 @@ func FetchSandboxInfo(ctx context.Context, hc *http.Client, sandboxURL string) (
 	if err != nil || u.Scheme == "" || u.Host == "" {
 		return SandboxInfo{}, fmt.Errorf("sandbox URL %q is not an absolute URL like http://127.0.0.1:8787", sandboxURL)
 	}
+	// The sandbox is an emulator on this computer: an address elsewhere
+	// would get the refresh tokens and the client secret of its accounts.
+	if !isLoopbackName(u.Hostname()) {
+		return SandboxInfo{}, fmt.Errorf("sandbox URL %q is not on this computer: the local sandbox listens on 127.0.0.1 or localhost", sandboxURL)
+	}
 	if u.RawQuery != "" || u.Fragment != "" || u.ForceQuery || strings.ContainsAny(base, "?#") {
 		return SandboxInfo{}, fmt.Errorf("sandbox URL %q: give the base URL, without a query or fragment", sandboxURL)
 	}
