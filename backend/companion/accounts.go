@@ -111,9 +111,11 @@ func (s *Service) Accounts(ctx context.Context) (AccountsReport, error) {
 	if err != nil {
 		return AccountsReport{}, fmt.Errorf("list accounts: %w", err)
 	}
-	s.mu.Lock()
-	r := AccountsReport{KeyStorage: string(s.vault.Storage()), KeyStorageNote: s.vault.Note(), DataDir: s.dataDir, Accounts: []AccountInfo{}, PendingSignOuts: pending}
-	s.mu.Unlock()
+	storage, note, dir, err := s.keyStorage()
+	if err != nil {
+		return AccountsReport{}, err
+	}
+	r := AccountsReport{KeyStorage: storage, KeyStorageNote: note, DataDir: dir, Accounts: []AccountInfo{}, PendingSignOuts: pending}
 	for _, v := range views {
 		a := s.accountInfo(v)
 		if unreadable[v.ID] {
@@ -262,3 +264,18 @@ func (s *Service) accountErr(err error, doing string) error {
 	}
 	return fmt.Errorf("%s: %w", doing, err)
 }
+
+// keyStorage reads where the data key lives. A Restore or a start-over in
+// progress has closed the vault: say so rather than read a nil one.
+func (s *Service) keyStorage() (storage, note, dataDir string, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.vault == nil {
+		return "", "", s.dataDir, errVaultReopening
+	}
+	return string(s.vault.Storage()), s.vault.Note(), s.dataDir, nil
+}
+
+// errVaultReopening answers a call that arrives while a restore or a
+// start-over has the vault closed.
+var errVaultReopening = &Problem{What: "The saved sign-ins are being replaced.", Fix: "Try again in a moment."}

@@ -78,6 +78,7 @@ type Service struct {
 	flight       singleflight.Group
 	stats        keeperStats
 	keeperTimes  keeperTimes // zero: keeperNap, keeperBackoffMin
+	afterKeyHook func()      // tests: runs between opening the key and the database
 
 	mu            sync.Mutex
 	dataDir       string

@@ -37,8 +37,12 @@ func (s *Service) Diagnostics(ctx context.Context) (Diagnostics, error) {
 		return Diagnostics{}, err
 	}
 	env := s.currentEnvironment(ctx)
+	storage, note, dir, err := s.keyStorage()
+	if err != nil {
+		return Diagnostics{}, err
+	}
 	s.mu.Lock()
-	d := Diagnostics{Environment: env, WebviewOrigin: s.webviewOrigin, KeyStorage: string(s.vault.Storage()), KeyStorageNote: s.vault.Note(), DataDir: s.dataDir, Missing: []string{}}
+	d := Diagnostics{Environment: env, WebviewOrigin: s.webviewOrigin, KeyStorage: storage, KeyStorageNote: note, DataDir: dir, Missing: []string{}}
 	s.mu.Unlock()
 	conn, err := s.resolveConnection(ctx, env, ConnectionOverrides{})
 	if err != nil {

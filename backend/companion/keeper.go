@@ -46,8 +46,23 @@ type keeperStats struct {
 // that closes hands over to the next). Accounts that need sign-in, or whose
 // tokens cannot be read, are left alone.
 func (s *Service) RunKeeper(ctx context.Context) {
-	if _, err := s.ready(ctx); err != nil {
-		return
+	nap := s.keeperTiming().nap
+	sleep := func(d time.Duration) bool {
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(d):
+			return true
+		}
+	}
+	// A vault that cannot be opened now may be restored or started over
+	// from the window: wait for it rather than give up.
+	for {
+		if _, err := s.ready(ctx); err == nil {
+			break
+		} else if errors.Is(err, errShutDown) || !sleep(nap) {
+			return
+		}
 	}
 	s.mu.Lock()
 	dir := s.dataDir
@@ -55,30 +70,43 @@ func (s *Service) RunKeeper(ctx context.Context) {
 	lock := flock.New(filepath.Join(dir, keeperLockName), flock.SetPermissions(0o600))
 	defer lock.Close()
 	for {
-		ok, err := lock.TryLockContext(ctx, s.keeperTiming().nap/4)
+		ok, err := lock.TryLockContext(ctx, nap/4)
 		if ctx.Err() != nil {
 			return
 		}
 		if err == nil && ok {
 			break
 		}
+		if err != nil {
+			// The lock file cannot be opened (a folder in its place, say):
+			// not a reason to spin, nor to keep without it.
+			s.log.Warn("keeper: cannot take its lock; trying again later", "err", err)
+			if !sleep(nap) {
+				return
+			}
+		}
 	}
 	defer func() { _ = lock.Unlock() }()
 	s.log.Info("keeper: keeping tokens fresh")
-	backoff := time.Duration(0)
+	waits := map[string]keeperWait{}
 	for {
-		wait := s.keepRound(ctx, &backoff)
-		select {
-		case <-ctx.Done():
+		if !sleep(s.keepRound(ctx, waits)) {
 			s.log.Info("keeper: stopped")
 			return
-		case <-time.After(wait):
 		}
 	}
 }
 
+// keeperWait is one account's back-off after a failed refresh: one
+// account's trouble (its environment down, a rotated client secret) must
+// not hold back the others.
+type keeperWait struct {
+	until   time.Time
+	backoff time.Duration
+}
+
 // keepRound refreshes what is due and says how long to sleep.
-func (s *Service) keepRound(ctx context.Context, backoff *time.Duration) time.Duration {
+func (s *Service) keepRound(ctx context.Context, waits map[string]keeperWait) time.Duration {
 	kt := s.keeperTiming()
 	st, err := s.ready(ctx)
 	if err != nil {
@@ -98,6 +126,13 @@ func (s *Service) keepRound(ctx context.Context, backoff *time.Duration) time.Du
 		if v.Status == store.StatusNeedsSignIn || !v.Token.Present {
 			continue
 		}
+		// Backing off after a failure (in real time: the waits are real).
+		if w, ok := waits[v.ID]; ok {
+			if left := time.Until(w.until); left > 0 {
+				next = min(next, left)
+				continue
+			}
+		}
 		due := keeperDue(v.Token.IssuedAt, v.Token.AccessExpiresAt)
 		if wait := due.Sub(now); wait > 0 {
 			next = min(next, wait)
@@ -106,20 +141,22 @@ func (s *Service) keepRound(ctx context.Context, backoff *time.Duration) time.Du
 		err := s.keepFresh(ctx, st, v.ID)
 		switch {
 		case err == nil:
-			*backoff = 0
+			delete(waits, v.ID)
 			// The new token's own due time is looked at in the next round.
 			next = min(next, time.Second)
 		case errors.Is(err, ErrNeedsSignIn), errors.Is(err, store.ErrUnreadable), errors.Is(err, ErrUsage):
 			// Marked, unreadable, or set to another server: not the
 			// keeper's to retry; the account says so where it is listed.
 			s.log.Info("keeper: leaving an account alone", "account", v.ID, "err", err)
+			waits[v.ID] = keeperWait{until: time.Now().Add(keeperBackoffMax), backoff: keeperBackoffMax}
 		default:
-			*backoff = nextBackoff(*backoff, err, kt.backoffMin)
-			s.log.Info("keeper: refresh failed; waiting", "account", v.ID, "wait", *backoff, "err", err)
-			return *backoff
+			b := nextBackoff(waits[v.ID].backoff, err, kt.backoffMin)
+			waits[v.ID] = keeperWait{until: time.Now().Add(b), backoff: b}
+			s.log.Info("keeper: refresh failed; waiting", "account", v.ID, "wait", b, "err", err)
+			next = min(next, b)
 		}
 	}
-	return max(next, 100*time.Millisecond)
+	return max(next, 10*time.Millisecond)
 }
 
 // keeperDue is when the keeper refreshes a token: twice the request path's

@@ -2,6 +2,8 @@ package companion
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -149,5 +151,21 @@ func TestNextBackoff(t *testing.T) {
 		if got := nextBackoff(tt.prev, context.DeadlineExceeded, keeperBackoffMin); got != tt.want {
 			t.Errorf("nextBackoff(%v) = %v, want %v", tt.prev, got, tt.want)
 		}
+	}
+}
+
+// A lock file that cannot be opened makes the keeper wait, not spin (found
+// by a review: it took a whole CPU for the life of the window).
+func TestKeeperDoesNotSpinOnABrokenLock(t *testing.T) {
+	w := newWorld(t, sandbox.Config{})
+	w.signIn("")
+	if err := os.Mkdir(filepath.Join(w.dataDir, keeperLockName), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	stop := runKeeper(t, fastKeeper(w.svc))
+	time.Sleep(300 * time.Millisecond)
+	stop()
+	if n := strings.Count(w.log.String(), "keeper: cannot take its lock"); n == 0 || n > 30 {
+		t.Errorf("%d attempts on the lock in 300 ms with a 20 ms nap: want a few, not a spin", n)
 	}
 }

@@ -114,8 +114,12 @@ func (s *Service) RememberPatient(ctx context.Context, accountID string, p Patie
 		// A patient typed in by hand has no id yet; the key is an opaque
 		// keyed hash of the email, so the email is never readable in the file.
 		s.mu.Lock()
-		key = "typed:" + s.vault.KeyedID(accountID+"\n"+strings.ToLower(strings.TrimSpace(p.Email)))
+		v := s.vault
 		s.mu.Unlock()
+		if v == nil {
+			return errVaultReopening
+		}
+		key = "typed:" + v.KeyedID(accountID+"\n"+strings.ToLower(strings.TrimSpace(p.Email)))
 	}
 	data, err := json.Marshal(p)
 	if err != nil {

@@ -41,6 +41,14 @@ func (s *Service) openVaultLocked(ctx context.Context) error {
 	if s.store != nil {
 		return nil
 	}
+	// From what the file says about itself until it is open, nobody may
+	// replace or set it aside (Restore and StartOver need the lock
+	// exclusive): a start-over in another process must not slip between.
+	release, err := store.LockShared(ctx, s.dbPath())
+	if err != nil {
+		return s.fileProblem(ctx, err)
+	}
+	defer release()
 	file, err := store.Inspect(ctx, s.dbPath())
 	if err != nil {
 		return s.fileProblem(ctx, err)
@@ -66,8 +74,19 @@ func (s *Service) openVaultLocked(ctx context.Context) error {
 	case err != nil:
 		return &Problem{What: "The app cannot open its key.", Fix: "Try again. If it keeps happening, the details help support.", Err: err}
 	}
-	if v.Database() != "" && !file.Exists {
+	if s.afterKeyHook != nil {
+		s.afterKeyHook() // tests: another process acts here
+	}
+	if !file.Exists && v.Database() != "" {
 		return s.missingProblem(ctx)
+	}
+	// vault.json went with the database, but backups are here: not a first
+	// run. An empty vault would open silently, and its own backups would
+	// soon prune away the ones that hold the accounts.
+	if !file.Exists && v.Database() == "" {
+		if list, _ := store.Backups(ctx, s.backupDir()); len(list) > 0 {
+			return s.missingProblem(ctx)
+		}
 	}
 	st, err := store.Open(ctx, s.dbPath(), v, store.WithLogger(s.log))
 	if errors.Is(err, store.ErrSchemaTooNew) {
@@ -76,10 +95,14 @@ func (s *Service) openVaultLocked(ctx context.Context) error {
 	if err != nil {
 		return s.fileProblem(ctx, err)
 	}
-	if file.KeyCheck == "" {
-		if err := st.RecordKeyCheck(ctx, v.KeyCheck()); err != nil {
-			st.Close()
-			return s.fileProblem(ctx, err)
+	// Also when Inspect saw one: it refuses a file sealed with another key.
+	if err := st.RecordKeyCheck(ctx, v.KeyCheck()); err != nil {
+		st.Close()
+		return &Problem{
+			What: "The saved sign-ins were sealed with another key than this folder's.",
+			Fix:  "Put the original key back, or start over (fullscript-companion reset).",
+			Code: CodeVaultBroken,
+			Err:  fmt.Errorf("%w: %w", vault.ErrKeyLost, err),
 		}
 	}
 	if v.Database() == "" {
@@ -162,8 +185,12 @@ func (s *Service) backUpIfDue() {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	list, err := store.Backups(ctx, s.backupDir())
-	if err == nil && len(list) > 0 && s.now().Sub(list[0].TakenAt) < backupEvery {
-		return
+	// A backup dated in the future (a wrong clock) is no recent backup.
+	if age := time.Duration(-1); err == nil && len(list) > 0 && !list[0].Future {
+		age = s.now().Sub(list[0].TakenAt)
+		if age >= 0 && age < backupEvery {
+			return
+		}
 	}
 	s.backUpQuietly(ctx)
 }
@@ -221,12 +248,17 @@ func (s *Service) Restore(ctx context.Context, name string) (RestoreResult, erro
 	// The key must open the backup: check before anything moves.
 	v, err := vault.Open(ctx, vault.Options{Dir: s.dataDir, Keyring: s.keyring, NoKeyring: s.keyringOff, Logger: s.log.With("component", "vault"),
 		SealedWith: info.KeyCheck, NoNewKey: info.Sealed})
-	if err != nil {
+	switch {
+	case errors.Is(err, vault.ErrKeyLost):
 		return RestoreResult{}, &Problem{
 			What: "This backup needs the key that sealed it, and that key is not here.",
 			Fix:  "Put the key back first (see the message about the missing key), or start over.",
 			Code: CodeVaultBroken, Err: err,
 		}
+	case errors.Is(err, vault.ErrKeyUnavailable):
+		return RestoreResult{}, &Problem{What: "The OS keyring that holds the app's key is not answering.", Fix: "Unlock your keyring, then restore again.", Err: err}
+	case err != nil:
+		return RestoreResult{}, &Problem{What: "The app cannot open its key to check the backup.", Fix: "Try again. If it keeps happening, the details help support.", Err: err}
 	}
 	_ = v
 	s.closeStoreLocked()
@@ -266,7 +298,8 @@ func (s *Service) StartOver(ctx context.Context) (string, error) {
 	}
 	s.closeStoreLocked()
 	dest := filepath.Join(s.setAsideDir(), "start-over-"+s.now().UTC().Format("20060102T150405Z"))
-	moved, err := store.SetAside(ctx, s.dbPath(), dest, []string{"vault.json", "data.key"})
+	// The backups go too: they are sealed with the key being set aside.
+	moved, err := store.SetAside(ctx, s.dbPath(), dest, []string{"vault.json", "data.key", BackupDirName})
 	if err != nil {
 		s.startErr = s.prepareLocked(ctx)
 		if errors.Is(err, store.ErrInUse) {

@@ -308,3 +308,56 @@ func TestUnreadableTokensAreShownAndSignOutRemoves(t *testing.T) {
 		t.Errorf("after sign-out: %+v", r)
 	}
 }
+
+// A start-over in another process cannot slip between a process reading
+// what the database says and opening it (found by a review: it mixed two
+// keys in one vault).
+func TestStartOverWaitsForAnOpeningProcess(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t, sandbox.Config{})
+	w.signIn("")
+	w.svc.Shutdown(ctx)
+	reached, release := make(chan struct{}), make(chan struct{})
+	opening := New(Options{DataDir: w.dataDir, KeyringOff: true, Platform: Platform{GOOS: "linux", Getenv: func(k string) string { return w.env[k] }}})
+	opening.afterKeyHook = func() { close(reached); <-release }
+	done := make(chan error, 1)
+	go func() { done <- opening.Start(ctx) }()
+	<-reached
+	other, _ := w.startAt(w.dataDir, false)
+	if _, err := other.StartOver(ctx); !errors.Is(err, store.ErrInUse) {
+		t.Errorf("start over while another process opens the vault: %v, want ErrInUse", err)
+	}
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatalf("the opening process: %v", err)
+	}
+	defer opening.Shutdown(ctx)
+	if r, err := opening.Accounts(ctx); err != nil || len(r.Accounts) != 1 || r.Accounts[0].Status != StatusValid {
+		t.Errorf("after the refused start-over: %+v, %v", r, err)
+	}
+}
+
+// The database and vault.json both gone, backups still there: the loss is
+// said, not answered with an empty vault (found by a review).
+func TestLostDatabaseAndMetadataWithBackupsIsNoFirstRun(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t, sandbox.Config{})
+	w.signIn("")
+	if _, err := w.svc.BackUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	w.svc.Shutdown(ctx)
+	for _, n := range []string{DBFileName, DBFileName + "-wal", DBFileName + "-shm", "vault.json"} {
+		if err := os.Remove(filepath.Join(w.dataDir, n)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			t.Fatal(err)
+		}
+	}
+	s, err := w.startAt(w.dataDir, false)
+	wantBroken(t, err, "Your saved sign-ins are missing")
+	if _, err := s.Restore(ctx, "latest"); err != nil {
+		t.Fatalf("restore: %v", err)
+	}
+	if r, err := s.Accounts(ctx); err != nil || len(r.Accounts) != 1 {
+		t.Errorf("after restore: %+v, %v", r, err)
+	}
+}

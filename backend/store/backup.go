@@ -35,6 +35,9 @@ type Backup struct {
 	TakenAt  time.Time `json:"takenAt"`
 	Size     int64     `json:"size"`
 	Accounts int       `json:"accounts"`
+	// Future: dated after now (taken while the clock was wrong). Listed
+	// after every other one: it is not "the newest".
+	Future bool `json:"future,omitempty"`
 }
 
 // Backup writes a copy of the database into dir (created 0700) and keeps
@@ -132,9 +135,18 @@ func Backups(ctx context.Context, dir string) ([]Backup, error) {
 		if err != nil {
 			continue
 		}
-		out = append(out, Backup{Name: e.Name(), Path: path, TakenAt: at, Size: fi.Size(), Accounts: info.Accounts})
+		out = append(out, Backup{Name: e.Name(), Path: path, TakenAt: at, Size: fi.Size(), Accounts: info.Accounts,
+			Future: at.After(time.Now().Add(time.Minute))})
 	}
-	slices.SortFunc(out, func(a, b Backup) int { return b.TakenAt.Compare(a.TakenAt) })
+	slices.SortFunc(out, func(a, b Backup) int {
+		if a.Future != b.Future {
+			if a.Future {
+				return 1
+			}
+			return -1
+		}
+		return b.TakenAt.Compare(a.TakenAt)
+	})
 	return out, nil
 }
 
@@ -146,11 +158,25 @@ func prune(dir string, keep int) error {
 	}
 	var names []string
 	for _, e := range entries {
-		if _, err := time.Parse(backupLayout, e.Name()); err == nil {
+		// One dated in the future (a wrong clock) would outlive every real
+		// one by its name: it is never counted among the kept, so the
+		// oldest real ones are not pruned for it, and it goes first.
+		if at, err := time.Parse(backupLayout, e.Name()); err == nil {
+			if at.After(time.Now().Add(time.Minute)) {
+				names = append([]string{e.Name()}, names...)
+				continue
+			}
 			names = append(names, e.Name())
 		}
 	}
-	slices.Sort(names) // the layout sorts by time
+	future := 0
+	for future < len(names) {
+		if at, _ := time.Parse(backupLayout, names[future]); !at.After(time.Now().Add(time.Minute)) {
+			break
+		}
+		future++
+	}
+	slices.Sort(names[future:]) // the layout sorts by time
 	var errs []error
 	for len(names) > max(keep, 1) {
 		errs = append(errs, os.Remove(filepath.Join(dir, names[0])))
@@ -176,24 +202,38 @@ func RestoreFile(ctx context.Context, from, path, aside string, now time.Time) (
 	if err := os.MkdirAll(aside, 0o700); err != nil {
 		return "", fmt.Errorf("restore: %w", err)
 	}
-	moved := ""
-	base := "replaced-" + now.UTC().Format("20060102T150405.000Z") + "-" + filepath.Base(path)
-	for _, suffix := range []string{"", "-wal", "-shm"} {
-		err := os.Rename(path+suffix, filepath.Join(aside, base+suffix))
-		switch {
-		case err == nil && suffix == "":
-			moved = filepath.Join(aside, base)
-		case err != nil && !errors.Is(err, fs.ErrNotExist):
-			return moved, fmt.Errorf("restore: set the current database aside: %w", err)
-		}
-	}
+	// The copy first: a full disk or a read error then leaves the current
+	// database where it was.
 	tmp := path + ".restoring"
 	if err := copyPrivate(from, tmp); err != nil {
 		_ = os.Remove(tmp)
-		return moved, fmt.Errorf("restore: %w", err)
+		return "", fmt.Errorf("restore: %w", err)
+	}
+	moved := ""
+	base := "replaced-" + now.UTC().Format("20060102T150405.000Z") + "-" + filepath.Base(path)
+	var done []string
+	putBack := func() {
+		for _, suffix := range done {
+			_ = os.Rename(filepath.Join(aside, base+suffix), path+suffix)
+		}
+		_ = os.Remove(tmp)
+	}
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		err := os.Rename(path+suffix, filepath.Join(aside, base+suffix))
+		switch {
+		case err == nil:
+			done = append(done, suffix)
+			if suffix == "" {
+				moved = filepath.Join(aside, base)
+			}
+		case !errors.Is(err, fs.ErrNotExist):
+			putBack()
+			return "", fmt.Errorf("restore: set the current database aside: %w", err)
+		}
 	}
 	if err := os.Rename(tmp, path); err != nil {
-		return moved, fmt.Errorf("restore: %w", err)
+		putBack()
+		return "", fmt.Errorf("restore: %w", err)
 	}
 	if err := syncDirOf(path); err != nil {
 		return moved, fmt.Errorf("restore: %w", err)
@@ -204,6 +244,17 @@ func RestoreFile(ctx context.Context, from, path, aside string, now time.Time) (
 // lockPath is the lock file beside the database that Stores hold shared
 // and RestoreFile exclusive.
 func lockPath(path string) string { return path + ".lock" }
+
+// LockShared takes the database's shared lock for as long as a caller
+// needs the file to stay what it looked at (from Inspect until Open):
+// a restore or a start-over, which take it exclusive, refuse meanwhile.
+func LockShared(ctx context.Context, path string) (release func(), err error) {
+	l, err := lockShared(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	return func() { _ = l.Close() }, nil
+}
 
 // lockShared is held by an open Store: a restore waits for none of them,
 // it refuses while any is open.

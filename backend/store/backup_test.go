@@ -197,3 +197,36 @@ func TestUnreadableTokens(t *testing.T) {
 		t.Errorf("Tokens of the unreadable account: %v, want ErrUnreadable", err)
 	}
 }
+
+// A backup taken while the clock was years ahead is not "the newest", and
+// pruning does not keep it over the real ones (found by a review).
+func TestBackupDatedInTheFuture(t *testing.T) {
+	ctx := ctxT(t)
+	f := openFixture(t)
+	f.signIn(t, acct("us", "c1", "u1", "North", "Ann"), toks("a", "r"))
+	dir := filepath.Join(filepath.Dir(f.path), "backups")
+	f.s.now = func() time.Time { return time.Date(2036, 1, 1, 0, 0, 0, 0, time.UTC) }
+	if _, err := f.s.Backup(ctx, dir, 3); err != nil {
+		t.Fatal(err)
+	}
+	f.s.now = tickClock()
+	list, err := Backups(ctx, dir)
+	if err != nil || len(list) != 1 || !list[0].Future {
+		t.Fatalf("the future one: %+v, %v", list, err)
+	}
+	f.signIn(t, acct("us", "c2", "u2", "South", "Bob"), toks("b", "rb"))
+	for range 3 {
+		if _, err := f.s.Backup(ctx, dir, 3); err != nil {
+			t.Fatal(err)
+		}
+	}
+	list, err = Backups(ctx, dir)
+	if err != nil || len(list) != 3 {
+		t.Fatalf("backups: %d, %v; want the 3 real ones", len(list), err)
+	}
+	for _, b := range list {
+		if b.Future || b.Accounts != 2 {
+			t.Errorf("kept %+v: want only the real ones, with both accounts", b)
+		}
+	}
+}
