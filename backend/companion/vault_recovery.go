@@ -89,9 +89,6 @@ func (s *Service) openVaultLocked(ctx context.Context) error {
 		}
 	}
 	st, err := store.Open(ctx, s.dbPath(), v, store.WithLogger(s.log))
-	if errors.Is(err, store.ErrSchemaTooNew) {
-		return &Problem{What: "Your saved sign-ins were written by a newer version of the app.", Fix: "Install the newer version again.", Err: err}
-	}
 	if err != nil {
 		return s.fileProblem(ctx, err)
 	}
@@ -118,9 +115,13 @@ func (s *Service) openVaultLocked(ctx context.Context) error {
 	return nil
 }
 
-// fileProblem explains an error opening or reading the database: a
-// damaged file points to the newest backup; anything else is generic.
+// fileProblem explains an error opening or reading the database: a file
+// from a newer version asks for that version; a damaged one points to the
+// newest backup; anything else is generic.
 func (s *Service) fileProblem(ctx context.Context, err error) error {
+	if errors.Is(err, store.ErrSchemaTooNew) {
+		return &Problem{What: "Your saved sign-ins were written by a newer version of the app.", Fix: "Install the newer version again.", Err: err}
+	}
 	if !store.IsDamaged(err) {
 		return &Problem{What: "The app cannot open its saved sign-ins.", Fix: "Try again. If it keeps happening, the details help support.", Err: err}
 	}

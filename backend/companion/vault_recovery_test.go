@@ -361,3 +361,26 @@ func TestLostDatabaseAndMetadataWithBackupsIsNoFirstRun(t *testing.T) {
 		t.Errorf("after restore: %+v, %v", r, err)
 	}
 }
+
+// A database from a newer version asks for that version, whichever read
+// meets it first (the package test's downgrade found the first read of the
+// file saying only "cannot open").
+func TestNewerDatabaseAsksForTheNewerVersion(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t, sandbox.Config{})
+	w.signIn("")
+	w.svc.Shutdown(ctx)
+	db := filepath.Join(w.dataDir, DBFileName)
+	raw, err := os.ReadFile(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw[60], raw[61], raw[62], raw[63] = 0, 0, 3, 231 // user_version 999
+	if err := os.WriteFile(db, raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err = w.startAt(w.dataDir, false)
+	if v := ViewOf(err); !strings.Contains(v.Message, "written by a newer version") || v.Fix != "Install the newer version again." || !errors.Is(err, store.ErrSchemaTooNew) {
+		t.Errorf("a newer database: %q / %q (%v)", v.Message, v.Fix, err)
+	}
+}
