@@ -757,6 +757,7 @@ export namespace store {
 	    takenAt: any;
 	    size: number;
 	    accounts: number;
+	    future?: boolean;
 	
 	    static createFrom(source: any = {}) {
 	        return new Backup(source);
@@ -769,6 +770,7 @@ export namespace store {
 	        this.takenAt = this.convertValues(source["takenAt"], null);
 	        this.size = source["size"];
 	        this.accounts = source["accounts"];
+	        this.future = source["future"];
 	    }
 	
 		convertValues(a: any, classs: any, asMap: boolean = false): any {
