@@ -417,6 +417,10 @@ func (s *Sandbox) activatePlan(w http.ResponseWriter, sc *embedSession, practiti
 			Instructions: instr, Tests: []labTest{{ID: lab.ID, Name: lab.Name}}})
 	}
 	s.st.plans = append(s.st.plans, tp)
+	// Fullscript records an event for a plan activated through Fullscript.js
+	// or a Redirect link (never for the app's other REST calls).
+	s.st.addClinicEvent(s.now(), tp.ClinicID, "treatment_plans", "treatment_plan.activated", map[string]any{"treatment_plan": map[string]any{
+		"id": tp.ID, "patient_id": tp.PatientID, "practitioner_id": tp.PractitionerID, "state": tp.State}})
 	sess.Closed = true
 	for _, l := range s.st.links {
 		if l.ID == sc.LinkID {

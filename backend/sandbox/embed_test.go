@@ -237,6 +237,11 @@ func TestEmbedFlowNewPatientThenActivate(t *testing.T) {
 	if len(plans) != 1 || plans[0].(map[string]any)["id"] != tp.ID {
 		t.Errorf("plans listed = %v", plans)
 	}
+	// Fullscript records an event for a plan activated through Fullscript.js.
+	evs := e.get("/api/events/treatment_plans", tok.access).json(t)["events"].([]any)
+	if len(evs) != 1 || evs[0].(map[string]any)["type"] != "treatment_plan.activated" {
+		t.Errorf("treatment plan events = %v", evs)
+	}
 	if r := e.action("activate", map[string]any{"session": session, "variant_ids": []string{variant}}); r.status != http.StatusGone {
 		t.Errorf("second activation of one session: %d, want 410", r.status)
 	}

@@ -40,6 +40,7 @@ type stateFile struct {
 	Plans        []treatmentPlan            `json:"plans"`
 	Events       []embedEvent               `json:"events"`
 	Links        []dynamicLink              `json:"links"`
+	ClinicEvents []clinicEvent              `json:"clinic_events,omitempty"`
 }
 
 // storedPatient adds the clinic id that Patient keeps out of REST replies
@@ -99,6 +100,9 @@ func (s *Sandbox) encodeStateLocked() ([]byte, error) {
 	}
 	for _, l := range st.links {
 		f.Links = append(f.Links, *l)
+	}
+	for _, e := range st.clinicEvents {
+		f.ClinicEvents = append(f.ClinicEvents, *e)
 	}
 	b, err := json.Marshal(f) // compact: indenting is for the file, outside the lock
 	if err != nil {
@@ -178,6 +182,10 @@ func loadState(path string) (st *state, f stateFile, found bool, err error) {
 	}
 	for i := range f.Links {
 		st.links = append(st.links, &f.Links[i])
+	}
+	for i := range f.ClinicEvents {
+		f.ClinicEvents[i].Data = compactRaw(f.ClinicEvents[i].Data)
+		st.clinicEvents = append(st.clinicEvents, &f.ClinicEvents[i])
 	}
 	return st, f, true, nil
 }

@@ -304,6 +304,7 @@ func (s *Sandbox) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /_sandbox/faults", s.handleListFaults)
 	mux.HandleFunc("POST /_sandbox/faults", s.handleAddFault)
 	mux.HandleFunc("DELETE /_sandbox/faults", s.handleClearFaults)
+	mux.HandleFunc("POST /_sandbox/happen", s.handleHappen)
 	mux.Handle("GET /_sandbox/assets/", assetHandler())
 
 	// OAuth.
@@ -327,6 +328,7 @@ func (s *Sandbox) routes(mux *http.ServeMux) {
 	mux.Handle("GET /api/clinic/patients/{id}/treatment_plans", s.bearer(s.handleListPatientPlans))
 	mux.Handle("GET /api/clinic/treatment_plans/{id}", s.bearer(s.handleGetPlan))
 	mux.Handle("POST /api/clinic/embeddable/session_grants", s.bearer(s.handleCreateGrant))
+	mux.Handle("GET /api/events/{key}", s.bearer(s.handleEvents))
 
 	// Fullscript Redirect: dynamic links, and the pages they lead to in the browser.
 	mux.Handle("POST /api/clinic/dynamic_links/treatment_plans", s.bearer(s.handleCreateLink(linkDraft)))

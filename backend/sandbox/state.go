@@ -27,7 +27,9 @@ type state struct {
 	browser    map[string]string          // the browser's sandbox sign-ins: user id by cookie
 	plans      []*treatmentPlan
 	events     []*embedEvent
-	links      []*dynamicLink // Redirect links, in issue order
+	// clinicEvents are the Events API's (events_api.go), in issue order.
+	clinicEvents []*clinicEvent
+	links        []*dynamicLink // Redirect links, in issue order
 }
 
 func newState(d seedData) *state {
