@@ -87,7 +87,6 @@ type Vault struct {
 	note    string
 	check   string // key check value: safe to log and compare
 	idKey   []byte // a subkey for KeyedID, derived from the data key
-	created bool   // this Open made the key
 	dir     string
 	db      string // the database recorded in vault.json, see NoteDatabase
 }
@@ -95,9 +94,6 @@ type Vault struct {
 // KeyCheck identifies the data key without revealing it: a caller records
 // it beside what it seals, and passes it back as Options.SealedWith.
 func (v *Vault) KeyCheck() string { return v.check }
-
-// Created says this Open made a new key (a new vault).
-func (v *Vault) Created() bool { return v.created }
 
 // Database is the name NoteDatabase recorded: a database sealed with this
 // key was created, so its absence is a loss, not a first run. "" if none.
@@ -182,14 +178,11 @@ func Open(ctx context.Context, opts Options) (*Vault, error) {
 	defer unlock()
 
 	o.kr = timedKeyring{kr: o.Keyring, timeout: o.KeyringTimeout}
-	var (
-		key     []byte
-		created bool
-	)
+	var key []byte
 	m, err := readMeta(o.path(metaFileName))
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		key, m, created, err = create(ctx, o)
+		key, m, err = create(ctx, o)
 	case err == nil:
 		key, err = load(ctx, o, m)
 	}
@@ -207,7 +200,7 @@ func Open(ctx context.Context, opts Options) (*Vault, error) {
 		return nil, err
 	}
 	v := &Vault{aead: aead, storage: m.Storage, check: m.KeyCheck, idKey: derive(key, idKeyLabel),
-		created: created, dir: o.Dir, db: m.Database}
+		dir: o.Dir, db: m.Database}
 	if m.Storage == StorageKeyFile {
 		v.note = keyFileNote(m.Reason, o.path(keyFileName))
 	}
@@ -264,8 +257,8 @@ func lockDir(ctx context.Context, o options) (func(), error) {
 }
 
 // create makes (or, after a crash or a deleted vault.json, adopts) the key
-// of a dir that has no vault.json yet. made says a new key was made.
-func create(ctx context.Context, o options) (key []byte, m metadata, made bool, err error) {
+// of a dir that has no vault.json yet.
+func create(ctx context.Context, o options) (key []byte, m metadata, err error) {
 	keyFile := o.path(keyFileName)
 	m = metadata{Version: metaVersion, Created: time.Now().UTC()}
 
@@ -275,14 +268,13 @@ func create(ctx context.Context, o options) (key []byte, m metadata, made bool, 
 	switch {
 	case err == nil:
 		if err := o.adoptable(key, keyFile); err != nil {
-			return nil, metadata{}, false, err
+			return nil, metadata{}, err
 		}
 		o.Logger.Warn("vault: found a key file but no vault.json; adopting the key file", "path", keyFile)
 		m.Storage, m.Reason = StorageKeyFile, "A key file from an earlier run was found"
-		key, m, err = finishCreate(o, key, m)
-		return key, m, false, err
+		return finishCreate(o, key, m)
 	case !errors.Is(err, fs.ErrNotExist):
-		return nil, metadata{}, false, fmt.Errorf("vault: %w; it was left as is: restore it or remove it", err)
+		return nil, metadata{}, fmt.Errorf("vault: %w; it was left as is: restore it or remove it", err)
 	}
 	if o.NoNewKey || o.SealedWith != "" {
 		return o.adoptFromKeyring(ctx)
@@ -291,15 +283,13 @@ func create(ctx context.Context, o options) (key []byte, m metadata, made bool, 
 	if o.NoKeyring {
 		m.Reason = "The OS keyring is turned off in settings"
 	} else {
-		var adopted bool
-		key, adopted, err = keyringCreate(ctx, o)
+		key, err = keyringCreate(ctx, o)
 		if err == nil {
 			m.Storage, m.Service = StorageKeyring, o.Service
-			key, m, err = finishCreate(o, key, m)
-			return key, m, !adopted, err
+			return finishCreate(o, key, m)
 		}
 		if ctxErr := ctx.Err(); ctxErr != nil {
-			return nil, metadata{}, false, fmt.Errorf("vault: create data key: %w", ctxErr)
+			return nil, metadata{}, fmt.Errorf("vault: create data key: %w", ctxErr)
 		}
 		m.Reason = fallbackReason(err, o.KeyringTimeout)
 		o.Logger.Warn("vault: OS keyring unusable; keeping the data key in a file",
@@ -308,14 +298,13 @@ func create(ctx context.Context, o options) (key []byte, m metadata, made bool, 
 
 	key = make([]byte, keyLen)
 	if _, err := rand.Read(key); err != nil {
-		return nil, metadata{}, false, fmt.Errorf("vault: generate data key: %w", err)
+		return nil, metadata{}, fmt.Errorf("vault: generate data key: %w", err)
 	}
 	if err := writeKeyFile(keyFile, key); err != nil {
-		return nil, metadata{}, false, fmt.Errorf("vault: %w", err)
+		return nil, metadata{}, fmt.Errorf("vault: %w", err)
 	}
 	m.Storage = StorageKeyFile
-	key, m, err = finishCreate(o, key, m)
-	return key, m, true, err
+	return finishCreate(o, key, m)
 }
 
 func finishCreate(o options, key []byte, m metadata) ([]byte, metadata, error) {
@@ -331,37 +320,37 @@ func finishCreate(o options, key []byte, m metadata) ([]byte, metadata, error) {
 // keyringCreate puts a new key in the keyring and reads it back before
 // trusting it. An entry already there is adopted, not overwritten: it may
 // seal another data dir's secrets, or ours if vault.json was deleted.
-func keyringCreate(ctx context.Context, o options) (key []byte, adopted bool, err error) {
+func keyringCreate(ctx context.Context, o options) ([]byte, error) {
 	existing, err := o.kr.get(ctx, o.Service, keyringUser)
 	switch {
 	case err == nil:
 		key, err := decodeKey(existing)
 		if err != nil {
-			return nil, false, errKeyringGarbage
+			return nil, errKeyringGarbage
 		}
 		o.Logger.Info("vault: adopting the data key already in the OS keyring",
 			"service", o.Service, "key_check", keyCheck(key))
-		return key, true, nil
+		return key, nil
 	case !errors.Is(err, keyring.ErrNotFound):
-		return nil, false, fmt.Errorf("look up existing key: %w", err)
+		return nil, fmt.Errorf("look up existing key: %w", err)
 	}
 
-	key = make([]byte, keyLen)
+	key := make([]byte, keyLen)
 	if _, err := rand.Read(key); err != nil {
-		return nil, false, fmt.Errorf("generate data key: %w", err)
+		return nil, fmt.Errorf("generate data key: %w", err)
 	}
 	enc := encodeKey(key)
 	if err := o.kr.set(ctx, o.Service, keyringUser, enc); err != nil {
-		return nil, false, fmt.Errorf("store key: %w", err)
+		return nil, fmt.Errorf("store key: %w", err)
 	}
 	back, err := o.kr.get(ctx, o.Service, keyringUser)
 	if err != nil {
-		return nil, false, fmt.Errorf("read key back: %w", err)
+		return nil, fmt.Errorf("read key back: %w", err)
 	}
 	if !hmac.Equal([]byte(back), []byte(enc)) {
-		return nil, false, errKeyringMismatch
+		return nil, errKeyringMismatch
 	}
-	return key, false, nil
+	return key, nil
 }
 
 // adoptable refuses a found key that is not the one the caller's data
@@ -381,7 +370,7 @@ func (o options) adoptable(key []byte, where string) error {
 // adoptFromKeyring is create for a caller that holds sealed data: vault.json
 // and the key file are gone, so the key can only be the keyring's entry.
 // Nothing is ever made here.
-func (o options) adoptFromKeyring(ctx context.Context) ([]byte, metadata, bool, error) {
+func (o options) adoptFromKeyring(ctx context.Context) ([]byte, metadata, error) {
 	lost := func(why string) error {
 		check := ""
 		if o.SealedWith != "" {
@@ -394,28 +383,27 @@ func (o options) adoptFromKeyring(ctx context.Context) ([]byte, metadata, bool, 
 	s, err := o.kr.get(ctx, o.Service, keyringUser)
 	switch {
 	case errors.Is(err, keyring.ErrNotFound):
-		return nil, metadata{}, false, lost("and the OS keyring has no data key either")
+		return nil, metadata{}, lost("and the OS keyring has no data key either")
 	case err != nil && ctx.Err() != nil:
-		return nil, metadata{}, false, fmt.Errorf("vault: read data key: %w", ctx.Err())
+		return nil, metadata{}, fmt.Errorf("vault: read data key: %w", ctx.Err())
 	case err != nil:
 		if o.NoKeyring {
-			return nil, metadata{}, false, lost("and the OS keyring cannot be read (" + err.Error() + ")")
+			return nil, metadata{}, lost("and the OS keyring cannot be read (" + err.Error() + ")")
 		}
-		return nil, metadata{}, false, fmt.Errorf("%w: the saved data is sealed with a key that may be in the OS keyring, "+
+		return nil, metadata{}, fmt.Errorf("%w: the saved data is sealed with a key that may be in the OS keyring, "+
 			"which could not be read (%w); unlock the keyring or start its service, then try again", ErrKeyUnavailable, err)
 	}
 	key, err := decodeKey(s)
 	if err != nil {
-		return nil, metadata{}, false, lost("and the OS keyring's entry is not a data key")
+		return nil, metadata{}, lost("and the OS keyring's entry is not a data key")
 	}
 	if err := o.adoptable(key, fmt.Sprintf("the OS keyring (service %q)", o.Service)); err != nil {
-		return nil, metadata{}, false, err
+		return nil, metadata{}, err
 	}
 	o.Logger.Warn("vault: vault.json was missing; adopting the OS keyring's data key for the saved data",
 		"service", o.Service, "key_check", keyCheck(key))
 	m := metadata{Version: metaVersion, Created: time.Now().UTC(), Storage: StorageKeyring, Service: o.Service}
-	key, m, err = finishCreate(o, key, m)
-	return key, m, false, err
+	return finishCreate(o, key, m)
 }
 
 // load reads the key from where vault.json says it is. It never creates one.
