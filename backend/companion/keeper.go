@@ -3,7 +3,7 @@ package companion
 import (
 	"context"
 	"errors"
-	"math/rand/v2"
+	"hash/fnv"
 	"path/filepath"
 	"sync/atomic"
 	"time"
@@ -133,7 +133,7 @@ func (s *Service) keepRound(ctx context.Context, waits map[string]keeperWait) ti
 				continue
 			}
 		}
-		due := keeperDue(v.Token.IssuedAt, v.Token.AccessExpiresAt)
+		due := keeperDue(v.ID, v.Token.IssuedAt, v.Token.AccessExpiresAt)
 		if wait := due.Sub(now); wait > 0 {
 			next = min(next, wait)
 			continue
@@ -159,11 +159,18 @@ func (s *Service) keepRound(ctx context.Context, waits map[string]keeperWait) ti
 	return max(next, 10*time.Millisecond)
 }
 
-// keeperDue is when the keeper refreshes a token: twice the request path's
-// margin before expiry, less up to half a margin of jitter.
-func keeperDue(issued, expires time.Time) time.Time {
+// keeperDue is when the keeper refreshes an account's token: twice the
+// request path's margin before expiry, less up to half a margin of jitter.
+// The jitter is a hash of the account and the token's issue time, so it
+// spreads accounts out and stays put from one round to the next (drawn
+// anew each round, the earliest draw would win, and every account would
+// refresh near the start of the window).
+func keeperDue(accountID string, issued, expires time.Time) time.Time {
 	m := refreshMargin(issued, expires)
-	jitter := time.Duration(rand.Int64N(int64(m/2) + 1))
+	h := fnv.New64a()
+	h.Write([]byte(accountID))
+	h.Write([]byte(issued.UTC().Format(time.RFC3339Nano)))
+	jitter := time.Duration(h.Sum64() % uint64(m/2+1))
 	return expires.Add(-2*m - jitter)
 }
 

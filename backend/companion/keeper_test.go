@@ -2,6 +2,7 @@ package companion
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -167,5 +168,27 @@ func TestKeeperDoesNotSpinOnABrokenLock(t *testing.T) {
 	stop()
 	if n := strings.Count(w.log.String(), "keeper: cannot take its lock"); n == 0 || n > 30 {
 		t.Errorf("%d attempts on the lock in 300 ms with a 20 ms nap: want a few, not a spin", n)
+	}
+}
+
+// The keeper's due time is the same every round for one token, lies in
+// the window (2 to 2.5 margins before expiry), and differs between accounts.
+func TestKeeperDueIsStableAndSpread(t *testing.T) {
+	issued := time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)
+	expires := issued.Add(2 * time.Hour)
+	seen := map[time.Time]bool{}
+	for i := range 20 {
+		id := fmt.Sprintf("account-%d", i)
+		due := keeperDue(id, issued, expires)
+		if due != keeperDue(id, issued, expires) {
+			t.Fatalf("%s: due time changed between two rounds", id)
+		}
+		if left := expires.Sub(due); left < 10*time.Minute || left > 12*time.Minute+30*time.Second {
+			t.Errorf("%s: due %v before expiry, want 10 to 12.5 minutes", id, left)
+		}
+		seen[due] = true
+	}
+	if len(seen) < 10 {
+		t.Errorf("20 accounts share %d due times: not spread", len(seen))
 	}
 }

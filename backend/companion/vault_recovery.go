@@ -246,8 +246,9 @@ func (s *Service) Restore(ctx context.Context, name string) (RestoreResult, erro
 	if s.closed {
 		return RestoreResult{}, errShutDown
 	}
-	// The key must open the backup: check before anything moves.
-	v, err := vault.Open(ctx, vault.Options{Dir: s.dataDir, Keyring: s.keyring, NoKeyring: s.keyringOff, Logger: s.log.With("component", "vault"),
+	// The key must open the backup: check before anything moves (Open
+	// refuses any other key than the one the backup names).
+	_, err = vault.Open(ctx, vault.Options{Dir: s.dataDir, Keyring: s.keyring, NoKeyring: s.keyringOff, Logger: s.log.With("component", "vault"),
 		SealedWith: info.KeyCheck, NoNewKey: info.Sealed})
 	switch {
 	case errors.Is(err, vault.ErrKeyLost):
@@ -261,7 +262,6 @@ func (s *Service) Restore(ctx context.Context, name string) (RestoreResult, erro
 	case err != nil:
 		return RestoreResult{}, &Problem{What: "The app cannot open its key to check the backup.", Fix: "Try again. If it keeps happening, the details help support.", Err: err}
 	}
-	_ = v
 	s.closeStoreLocked()
 	aside, err := store.RestoreFile(ctx, b.Path, s.dbPath(), s.setAsideDir(), s.now())
 	if errors.Is(err, store.ErrInUse) {
