@@ -338,7 +338,10 @@ func (a *App) CheckConnection(accountID, origin string) (companion.ConnectionRep
 // LaunchIntent is the newest `open` or link the window has not acted on:
 // the one it started with, or one a second launch handed over. It is
 // handed out once (nil after that).
-func (a *App) LaunchIntent() *companion.LaunchIntent {
+func (a *App) LaunchIntent(origin string) *companion.LaunchIntent {
+	if !a.svc.TakesLaunches(origin) {
+		return nil // another page of this app takes it (wails dev only)
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	in := a.launch

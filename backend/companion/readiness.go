@@ -50,3 +50,14 @@ func (s *Service) NoteFirstCall(ctx context.Context) {
 	s.mu.Unlock()
 	s.log.InfoContext(ctx, "first bound call", "since_start_ms", since.Milliseconds())
 }
+
+// TakesLaunches says whether the page at origin is the one a launch goes
+// to: the page that reported ready last (before any did, any page). The
+// built window has one page; under `wails dev` the dev window and a
+// browser tab share the Go side, and both hearing a launch must not race
+// for it (the end-to-end test drives the tab).
+func (s *Service) TakesLaunches(origin string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.webviewOrigin == "" || s.webviewOrigin == origin
+}

@@ -444,3 +444,19 @@ func TestHistoryNamesAPlansProducts(t *testing.T) {
 		t.Errorf("summary = %q, want %q", e.Summary, want)
 	}
 }
+
+// A launch goes to the page that reported ready last: under wails dev the
+// dev window and the test's browser tab both hear it, and raced for the
+// one-slot mailbox (the end-to-end test's 1-in-10 failure at its `open`
+// handover: the dev window took the patient).
+func TestTakesLaunches(t *testing.T) {
+	s := New(Options{})
+	if !s.TakesLaunches("wails://wails") {
+		t.Error("before any page is ready, any page takes a launch")
+	}
+	s.FrontendReady(context.Background(), FrontendReport{Origin: "wails://wails.localhost:34115"})
+	s.FrontendReady(context.Background(), FrontendReport{Origin: "http://localhost:34115"})
+	if s.TakesLaunches("wails://wails.localhost:34115") || !s.TakesLaunches("http://localhost:34115") {
+		t.Error("the page that loaded last takes launches, the other does not")
+	}
+}

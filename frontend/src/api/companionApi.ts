@@ -220,7 +220,7 @@ export const wailsCompanionApi: CompanionApi = {
   backups: async () => ((await App.Backups()) ?? []) as Backup[],
   restoreBackup: async (name) => (await App.RestoreBackup(name)) as RestoreResult,
   startOver: () => App.StartOver(),
-  launchIntent: async () => toLaunchIntent(await App.LaunchIntent()),
+  launchIntent: async () => toLaunchIntent(await App.LaunchIntent(origin())),
   onMenu: (callback) =>
     EventsOn("menu", (action: unknown) => {
       if (typeof action === "string" && menuActions.includes(action)) callback(action as MenuAction);
@@ -229,7 +229,7 @@ export const wailsCompanionApi: CompanionApi = {
   // intent acted on once, even if it arrived while the page loaded.
   onLaunch: (callback) =>
     EventsOn("launch", () => {
-      App.LaunchIntent().then(
+      App.LaunchIntent(origin()).then(
         (raw) => {
           const intent = toLaunchIntent(raw);
           if (intent) callback(intent);

@@ -23,7 +23,7 @@ export function History(arg1:string):Promise<Array<companion.HistoryEntry>>;
 
 export function HowFullscriptOpens(arg1:string,arg2:string):Promise<companion.OpenChoice>;
 
-export function LaunchIntent():Promise<companion.LaunchIntent>;
+export function LaunchIntent(arg1:string):Promise<companion.LaunchIntent>;
 
 export function NewSessionGrant(arg1:string):Promise<companion.SessionGrant>;
 

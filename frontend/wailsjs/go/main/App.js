@@ -42,8 +42,8 @@ export function HowFullscriptOpens(arg1, arg2) {
   return window['go']['main']['App']['HowFullscriptOpens'](arg1, arg2);
 }
 
-export function LaunchIntent() {
-  return window['go']['main']['App']['LaunchIntent']();
+export function LaunchIntent(arg1) {
+  return window['go']['main']['App']['LaunchIntent'](arg1);
 }
 
 export function NewSessionGrant(arg1) {
