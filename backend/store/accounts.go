@@ -315,6 +315,9 @@ func (s *Store) SaveSignIn(ctx context.Context, a Account, t Tokens) (Account, e
 		if err := writeAudit(ctx, tx, now, out, EventSignedIn, detail); err != nil {
 			return err
 		}
+		if err := rememberPerson(ctx, tx, out); err != nil {
+			return err
+		}
 		res, err := tx.ExecContext(ctx, `UPDATE accounts SET is_default = 1
 			WHERE id = ? AND NOT EXISTS (SELECT 1 FROM accounts WHERE is_default = 1)`, id)
 		if err != nil {

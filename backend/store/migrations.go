@@ -158,6 +158,41 @@ CREATE TABLE vault_facts (
 	value TEXT NOT NULL
 ) STRICT;
 `,
+
+	// v5: what happened at each clinic, from Fullscript's Events API, kept
+	// per clinic (one poll serves every account of it) and de-duplicated by
+	// Fullscript's event id; ids stay in the clear, the event's data is
+	// sealed. And the names of the people and clinics History mentions, so
+	// an entry still says who after its account is signed out.
+	`
+CREATE TABLE clinic_events (
+	environment    TEXT NOT NULL,
+	clinic_id      TEXT NOT NULL,
+	event_id       TEXT NOT NULL,
+	account_id     TEXT NOT NULL,
+	category       TEXT NOT NULL,
+	type           TEXT NOT NULL,
+	created_at     TEXT NOT NULL,
+	fetched_at     TEXT NOT NULL,
+	patient_id     TEXT NOT NULL DEFAULT '',
+	plan_id        TEXT NOT NULL DEFAULT '',
+	details_sealed BLOB NOT NULL,
+	PRIMARY KEY (environment, clinic_id, event_id)
+) STRICT;
+CREATE INDEX clinic_events_created ON clinic_events (created_at);
+
+CREATE TABLE known_people (
+	environment TEXT NOT NULL,
+	clinic_id   TEXT NOT NULL,
+	user_id     TEXT NOT NULL,
+	account_id  TEXT NOT NULL,
+	clinic_name TEXT NOT NULL DEFAULT '',
+	user_name   TEXT NOT NULL DEFAULT '',
+	PRIMARY KEY (environment, clinic_id, user_id)
+) STRICT;
+INSERT INTO known_people (environment, clinic_id, user_id, account_id, clinic_name, user_name)
+	SELECT environment, clinic_id, user_id, id, clinic_name, user_name FROM accounts;
+`,
 }
 
 // migrateTo brings the file to version len(steps), one transaction per step,

@@ -44,8 +44,8 @@ func TestOpenMigrations(t *testing.T) {
 	t.Parallel()
 	t.Run("fresh file gets version 4", func(t *testing.T) {
 		f := openFixture(t)
-		if got := userVersionOf(t, f.s); got != len(migrations) || got != 4 {
-			t.Fatalf("user_version = %d, want 4", got)
+		if got := userVersionOf(t, f.s); got != len(migrations) || got != 5 {
+			t.Fatalf("user_version = %d, want 5", got)
 		}
 	})
 
@@ -104,7 +104,7 @@ func TestOpenMigrations(t *testing.T) {
 				rawExec(t, path, fmt.Sprintf("PRAGMA user_version = %d", len(migrations)+1))
 			},
 			wantErr: ErrSchemaTooNew,
-			wantMsg: "schema version 5, this app knows up to 4",
+			wantMsg: "schema version 6, this app knows up to 5",
 		},
 		{
 			name: "newer version, rollback-journal file",
