@@ -150,9 +150,12 @@ func createdAtFilter(v string) (func(time.Time) bool, error) {
 
 // happening is POST /_sandbox/happen's body.
 type happening struct {
-	What      string `json:"what"` // order_placed, lab_results or patient_updated
+	What      string `json:"what"` // order_placed, lab_results, patient_updated or other
 	ClinicID  string `json:"clinic_id"`
 	PatientID string `json:"patient_id"`
+	// Type is an "other" event's type: one the app has never seen, as
+	// Fullscript may add (it is listed under patients).
+	Type string `json:"type"`
 }
 
 // handleHappen makes something happen at a clinic "elsewhere": the event
@@ -203,8 +206,14 @@ func (s *Sandbox) handleHappen(w http.ResponseWriter, r *http.Request) {
 			"id": newUUID(), "patient": who, "tests": tests, "status": "results_available"}})
 	case "patient_updated":
 		e = s.st.addClinicEvent(now, h.ClinicID, "patients", "patient.updated", map[string]any{"patient": who})
+	case "other":
+		if h.Type == "" {
+			writeJSON(w, http.StatusBadRequest, map[string]any{"errors": []string{`an "other" happening needs a type, e.g. "clinic_key.rotated"`}})
+			return
+		}
+		e = s.st.addClinicEvent(now, h.ClinicID, "patients", h.Type, map[string]any{"something": map[string]any{"patient": who}})
 	default:
-		writeJSON(w, http.StatusBadRequest, map[string]any{"errors": []string{"what is order_placed, lab_results or patient_updated"}})
+		writeJSON(w, http.StatusBadRequest, map[string]any{"errors": []string{"what is order_placed, lab_results, patient_updated or other"}})
 		return
 	}
 	writeJSON(w, http.StatusCreated, map[string]any{"event": e.wire()})

@@ -65,6 +65,9 @@ func (s *Sandbox) withLog(next http.Handler) http.Handler {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w}
 		next.ServeHTTP(rec, r)
+		if !strings.HasPrefix(r.URL.Path, "/_sandbox/") {
+			s.reqLog.add(LoggedRequest{At: start.UTC(), Method: r.Method, Path: r.URL.Path, Status: rec.status})
+		}
 		id, _ := r.Context().Value(requestIDKey).(string)
 		s.log.Info("sandbox request", "method", r.Method, "path", r.URL.Path, "status", rec.status,
 			"request_id", id, "ms", time.Since(start).Milliseconds())

@@ -92,6 +92,7 @@ type Sandbox struct {
 	log     *slog.Logger
 	origins []string
 	faults  *faultTable
+	reqLog  requestLog
 
 	mu      sync.Mutex
 	baseURL string
@@ -305,6 +306,7 @@ func (s *Sandbox) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /_sandbox/faults", s.handleAddFault)
 	mux.HandleFunc("DELETE /_sandbox/faults", s.handleClearFaults)
 	mux.HandleFunc("POST /_sandbox/happen", s.handleHappen)
+	mux.HandleFunc("GET /_sandbox/requests", s.handleRequests)
 	mux.Handle("GET /_sandbox/assets/", assetHandler())
 
 	// OAuth.
