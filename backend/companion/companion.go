@@ -77,6 +77,8 @@ type Service struct {
 	locks        accountLocks
 	flight       singleflight.Group
 	stats        keeperStats
+	budget       *rateBudget // Fullscript's rate limit, for the whole app
+	events       eventPolling
 	keeperTimes  keeperTimes // zero: keeperNap, keeperBackoffMin
 	afterKeyHook func()      // tests: runs between opening the key and the database
 
@@ -129,6 +131,11 @@ func New(opts Options) *Service {
 		t.MaxIdleConnsPerHost = 16
 		s.http = &http.Client{Timeout: 30 * time.Second, Transport: t}
 	}
+	// Every request counts against Fullscript's rate limit, whoever sends it.
+	s.budget = newRateBudget()
+	hc := *s.http
+	hc.Transport = s.budget.transport(hc.Transport)
+	s.http = &hc
 	s.hook = s.platform.Getenv(TestHookEnv)
 	return s
 }

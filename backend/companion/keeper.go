@@ -4,11 +4,8 @@ import (
 	"context"
 	"errors"
 	"hash/fnv"
-	"path/filepath"
 	"sync/atomic"
 	"time"
-
-	"github.com/gofrs/flock"
 
 	"fullscript-companion/backend/auth"
 	"fullscript-companion/backend/fullscript"
@@ -47,46 +44,12 @@ type keeperStats struct {
 // tokens cannot be read, are left alone.
 func (s *Service) RunKeeper(ctx context.Context) {
 	nap := s.keeperTiming().nap
-	sleep := func(d time.Duration) bool {
-		select {
-		case <-ctx.Done():
-			return false
-		case <-time.After(d):
-			return true
-		}
+	sleep := func(d time.Duration) bool { return sleepCtx(ctx, d) }
+	release, ok := s.holdFolderLock(ctx, keeperLockName, nap, "keeper")
+	if !ok {
+		return
 	}
-	// A vault that cannot be opened now may be restored or started over
-	// from the window: wait for it rather than give up.
-	for {
-		if _, err := s.ready(ctx); err == nil {
-			break
-		} else if errors.Is(err, errShutDown) || !sleep(nap) {
-			return
-		}
-	}
-	s.mu.Lock()
-	dir := s.dataDir
-	s.mu.Unlock()
-	lock := flock.New(filepath.Join(dir, keeperLockName), flock.SetPermissions(0o600))
-	defer lock.Close()
-	for {
-		ok, err := lock.TryLockContext(ctx, nap/4)
-		if ctx.Err() != nil {
-			return
-		}
-		if err == nil && ok {
-			break
-		}
-		if err != nil {
-			// The lock file cannot be opened (a folder in its place, say):
-			// not a reason to spin, nor to keep without it.
-			s.log.Warn("keeper: cannot take its lock; trying again later", "err", err)
-			if !sleep(nap) {
-				return
-			}
-		}
-	}
-	defer func() { _ = lock.Unlock() }()
+	defer release()
 	s.log.Info("keeper: keeping tokens fresh")
 	waits := map[string]keeperWait{}
 	for {

@@ -2,6 +2,7 @@ package companion
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -67,4 +68,51 @@ func (s *Service) dataDirPath() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.dataDir
+}
+
+// holdFolderLock waits until the vault opens and this process holds the
+// data folder's lock file name (one keeper, one poller per folder, across
+// processes); false when ctx ends first. A vault that cannot be opened now
+// may be restored or started over from the window: it waits for that
+// rather than give up.
+func (s *Service) holdFolderLock(ctx context.Context, name string, nap time.Duration, who string) (release func(), ok bool) {
+	for {
+		if _, err := s.ready(ctx); err == nil {
+			break
+		} else if errors.Is(err, errShutDown) || !sleepCtx(ctx, nap) {
+			return nil, false
+		}
+	}
+	lock := flock.New(filepath.Join(s.dataDirPath(), name), flock.SetPermissions(0o600))
+	for {
+		got, err := lock.TryLockContext(ctx, nap/4)
+		if ctx.Err() != nil {
+			_ = lock.Close()
+			return nil, false
+		}
+		if err == nil && got {
+			return func() { _ = lock.Unlock(); _ = lock.Close() }, true
+		}
+		if err != nil {
+			// The lock file cannot be opened (a folder in its place, say):
+			// not a reason to spin, nor to go on without it.
+			s.log.Warn(who+": cannot take its lock; trying again later", "err", err)
+			if !sleepCtx(ctx, nap) {
+				_ = lock.Close()
+				return nil, false
+			}
+		}
+	}
+}
+
+// sleepCtx sleeps d; false when ctx ended first.
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
 }

@@ -18,6 +18,29 @@ type SignOutResult struct {
 	// Unreadable: its saved sign-in could not be unsealed, so there was
 	// nothing to send Fullscript; the account was removed all the same.
 	Unreadable bool `json:"unreadable,omitempty"`
+	// HistoryRemoved: the account's History went with it, as asked.
+	HistoryRemoved bool `json:"historyRemoved,omitempty"`
+}
+
+// SignOutAndForget signs out (as SignOut) and then deletes what History
+// keeps of the person: "Remove the account and its history". A plain
+// sign-out keeps it, named, readable offline.
+func (s *Service) SignOutAndForget(ctx context.Context, accountID string) (SignOutResult, error) {
+	res, err := s.SignOut(ctx, accountID)
+	if err != nil {
+		return res, err
+	}
+	st, err := s.ready(ctx)
+	if err == nil {
+		err = st.ForgetHistory(ctx, res.Account.Env, res.Account.ClinicID, res.Account.UserID)
+	}
+	if err != nil {
+		return res, &Problem{What: "Signed out, but the account's history could not be removed.",
+			Fix: "Sign in to the account again, then sign out with \"Remove the account and its history\" ticked.", Err: err}
+	}
+	res.HistoryRemoved = true
+	s.log.Info("history removed with its account", "account", accountID)
+	return res, nil
 }
 
 // revokeTimeout bounds the online attempt: signing out must not hang
