@@ -49,6 +49,7 @@ func commands() []command {
 		{name: "refresh", summary: "Refresh an account's sign-in now", run: runRefresh},
 		{name: "grant", summary: "Print a fresh single-use session grant for Fullscript.js", run: runGrant},
 		{name: "link", summary: "Print (or --open) a Fullscript Redirect link: Fullscript's screen in the browser", run: runLink},
+		{name: "events", summary: "Check Fullscript's events now and print History (orders, lab results, plans; --since DATE)", run: runEvents},
 		{name: "signout", summary: "Sign an account out (revoked at Fullscript, or queued while offline)", run: runSignOut},
 		{name: "backup", summary: "Take a backup of the saved sign-ins now (the window keeps one a day)", run: runBackup},
 		{name: "restore", summary: "List the backups (--list), or put one back (NAME, or latest)", run: runRestore},
