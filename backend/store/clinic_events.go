@@ -25,7 +25,10 @@ type ClinicEvent struct {
 	FetchedAt   time.Time // AddClinicEvent fills it in when zero
 	PatientID   string
 	PlanID      string
-	Data        []byte
+	// Backfill: fetched by a clinic's first poll (its last 30 days at
+	// once): kept and listed, never announced as new.
+	Backfill bool
+	Data     []byte
 }
 
 // LogValue keeps the data out of logs: it may name patients and products.
@@ -65,10 +68,10 @@ func (s *Store) AddClinicEvent(ctx context.Context, e ClinicEvent) (bool, error)
 		return false, fmt.Errorf("add clinic event: %w", err)
 	}
 	res, err := s.db.ExecContext(ctx, `INSERT INTO clinic_events (environment, clinic_id, event_id, account_id, category,
-		type, created_at, fetched_at, patient_id, plan_id, details_sealed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		type, created_at, fetched_at, patient_id, plan_id, backfill, details_sealed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT DO NOTHING`,
 		e.Environment, e.ClinicID, e.EventID, e.AccountID, truncate(e.Category, 64), truncate(e.Type, 128),
-		formatTime(e.CreatedAt.UTC()), formatTime(e.FetchedAt.UTC()), e.PatientID, e.PlanID, sealed)
+		formatTime(e.CreatedAt.UTC()), formatTime(e.FetchedAt.UTC()), e.PatientID, e.PlanID, e.Backfill, sealed)
 	if err != nil {
 		return false, fmt.Errorf("add clinic event %s: %w", e.EventID, err)
 	}
@@ -129,7 +132,7 @@ func (s *Store) ClinicEvents(ctx context.Context, f ClinicEventFilter) (events [
 		args = append(args, formatTime(f.Since.UTC()))
 	}
 	q := `SELECT environment, clinic_id, event_id, account_id, category, type, created_at, fetched_at, patient_id, plan_id,
-		details_sealed FROM clinic_events`
+		backfill, details_sealed FROM clinic_events`
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
@@ -147,7 +150,7 @@ func (s *Store) ClinicEvents(ctx context.Context, f ClinicEventFilter) (events [
 			sealed           []byte
 		)
 		if err := rows.Scan(&e.Environment, &e.ClinicID, &e.EventID, &e.AccountID, &e.Category, &e.Type, &created, &fetched,
-			&e.PatientID, &e.PlanID, &sealed); err != nil {
+			&e.PatientID, &e.PlanID, &e.Backfill, &sealed); err != nil {
 			return nil, 0, fmt.Errorf("read clinic events: %w", err)
 		}
 		if e.CreatedAt, err = parseTime(created); err != nil {

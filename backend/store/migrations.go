@@ -176,6 +176,7 @@ CREATE TABLE clinic_events (
 	fetched_at     TEXT NOT NULL,
 	patient_id     TEXT NOT NULL DEFAULT '',
 	plan_id        TEXT NOT NULL DEFAULT '',
+	backfill       INTEGER NOT NULL DEFAULT 0,
 	details_sealed BLOB NOT NULL,
 	PRIMARY KEY (environment, clinic_id, event_id)
 ) STRICT;
