@@ -9,6 +9,7 @@ import (
 
 	"fullscript-companion/backend/browser"
 	"fullscript-companion/backend/companion"
+	"fullscript-companion/backend/notify"
 	"fullscript-companion/backend/store"
 )
 
@@ -39,6 +40,9 @@ type App struct {
 // LaunchIntent, so one that arrives while the page loads is not lost).
 const launchEvent = "launch"
 
+// historyEvent tells the window History has new entries from Fullscript.
+const historyEvent = "history"
+
 // NewApp wraps the companion service for the window.
 func NewApp(svc *companion.Service) *App {
 	return &App{svc: svc, ctx: context.Background()}
@@ -53,6 +57,13 @@ func (a *App) startup(ctx context.Context) {
 	a.mu.Unlock()
 	bg, stop := context.WithCancel(ctx)
 	a.stopBackground = stop
+	// New events from Fullscript: the window refreshes History and its
+	// unread count; the desktop shows a notification when Settings allow.
+	desktop := notify.Desktop("Fullscript Companion", "org.fullscriptcompanion.Companion")
+	a.svc.SetEventHooks(func(r companion.PollResult) { runtime.EventsEmit(ctx, historyEvent, r.New) },
+		func(ctx context.Context, title, body string) error {
+			return desktop.Notify(ctx, notify.Notification{Title: title, Body: body})
+		})
 	a.mu.Lock()
 	a.bg = bg
 	a.mu.Unlock()
@@ -62,6 +73,7 @@ func (a *App) startup(ctx context.Context) {
 	a.background.Go(func() {
 		_ = a.svc.Start(ctx)
 		a.background.Go(func() { a.svc.RunKeeper(bg) })
+		a.background.Go(func() { a.svc.RunEventPolling(bg) })
 		a.sendPendingSignOuts(bg)
 	})
 }
@@ -152,8 +164,12 @@ func (a *App) SetDefaultAccount(accountID string) (companion.Account, error) {
 	return a.svc.OverviewAccount(a.ctx, accountID)
 }
 
-// SignOut signs an account out (revoked now, or queued while offline).
-func (a *App) SignOut(accountID string) (companion.SignOutResult, error) {
+// SignOut signs an account out (revoked now, or queued while offline). Its
+// History stays unless removeHistory ("Remove the account and its history").
+func (a *App) SignOut(accountID string, removeHistory bool) (companion.SignOutResult, error) {
+	if removeHistory {
+		return a.svc.SignOutAndForget(a.ctx, accountID)
+	}
 	return a.svc.SignOut(a.ctx, accountID)
 }
 
@@ -303,6 +319,37 @@ func (a *App) RecordEmbedEvent(accountID string, payload map[string]any) (compan
 // History lists an account's history. Offline.
 func (a *App) History(accountID string) ([]companion.HistoryEntry, error) {
 	return a.svc.History(a.ctx, accountID)
+}
+
+// HistoryRecord is the History view: what was done here and what
+// Fullscript says happened at each clinic, filtered. Offline.
+func (a *App) HistoryRecord(q companion.HistoryQuery) (companion.HistoryPage, error) {
+	return a.svc.HistoryRecord(a.ctx, q)
+}
+
+// MarkHistorySeen: the practitioner looked at History.
+func (a *App) MarkHistorySeen() error {
+	return a.svc.MarkHistorySeen(a.ctx)
+}
+
+// UnreadHistory is the sidebar's count of new events from Fullscript.
+func (a *App) UnreadHistory() (int, error) {
+	return a.svc.UnreadHistory(a.ctx)
+}
+
+// CheckEventsNow is History's "Check now".
+func (a *App) CheckEventsNow() (companion.EventsStatus, error) {
+	return a.svc.CheckEventsNow(a.ctx)
+}
+
+// EventSettings reads how often History checks Fullscript, and whether it notifies.
+func (a *App) EventSettings() (companion.EventSettings, error) {
+	return a.svc.EventSettings(a.ctx)
+}
+
+// SaveEventSettings stores them.
+func (a *App) SaveEventSettings(in companion.EventSettings) (companion.EventSettings, error) {
+	return a.svc.SaveEventSettings(a.ctx, in)
 }
 
 // Settings reads the settings (the client secret only as set or not).

@@ -80,6 +80,7 @@ type HistoryPage struct {
 	Unread     int             `json:"unread"`
 	Clinics    []HistoryChoice `json:"clinics"`
 	People     []HistoryChoice `json:"people"`
+	Patients   []HistoryChoice `json:"patients"`
 	Categories []HistoryChoice `json:"categories"`
 	// Unreadable counts stored entries that could not be unsealed.
 	Unreadable int          `json:"unreadable"`
@@ -202,7 +203,7 @@ func (s *Service) HistoryRecord(ctx context.Context, q HistoryQuery) (HistoryPag
 		all = append(all, it)
 	}
 	page := HistoryPage{Unread: unread, Unreadable: unreadable, Items: []HistoryItem{}, Checking: s.EventsStatus(ctx)}
-	clinics, people, cats := map[string]bool{}, map[string]bool{}, map[string]bool{}
+	clinics, people, cats, patients := map[string]bool{}, map[string]bool{}, map[string]bool{}, map[string]bool{}
 	for i := range all {
 		it := &all[i]
 		it.ClinicName = cmp.Or(names.clinics[it.ClinicKey], it.ClinicName, "Clinic "+strings.SplitN(it.ClinicKey, "|", 2)[min(1, strings.Count(it.ClinicKey, "|"))])
@@ -220,6 +221,10 @@ func (s *Service) HistoryRecord(ctx context.Context, q HistoryQuery) (HistoryPag
 			people[it.PersonKey] = true
 			page.People = append(page.People, HistoryChoice{it.PersonKey, it.PersonName + " · " + it.ClinicName})
 		}
+		if it.PatientID != "" && it.PatientName != "" && !patients[it.PatientID] {
+			patients[it.PatientID] = true
+			page.Patients = append(page.Patients, HistoryChoice{it.PatientID, it.PatientName})
+		}
 		if !cats[it.Category] {
 			cats[it.Category] = true
 			page.Categories = append(page.Categories, HistoryChoice{it.Category, categoryWords[it.Category]})
@@ -234,7 +239,7 @@ func (s *Service) HistoryRecord(ctx context.Context, q HistoryQuery) (HistoryPag
 	if len(page.Items) > limit {
 		page.Items = page.Items[:limit]
 	}
-	for _, l := range [][]HistoryChoice{page.Clinics, page.People, page.Categories} {
+	for _, l := range [][]HistoryChoice{page.Clinics, page.People, page.Patients, page.Categories} {
 		slices.SortFunc(l, func(a, b HistoryChoice) int { return strings.Compare(a.Label, b.Label) })
 	}
 	return page, nil

@@ -282,7 +282,7 @@ describe("App", () => {
     await act(async () => api.emitMenu("settings"));
     expect(screen.getByText("Opening settings…")).toBeTruthy();
     await act(async () => api.emitMenu("history"));
-    expect(api.history).toHaveBeenCalledWith("a1");
+    expect(api.historyRecord).toHaveBeenCalled();
     await act(async () => api.emitMenu("diagnostics"));
     expect(api.diagnostics).toHaveBeenCalled();
     // Help > Check connection: Diagnostics, with the check run at once.

@@ -10,15 +10,17 @@ import { SignInPanel } from "./components/content/SignInPanel";
 import { WelcomePanel } from "./components/content/WelcomePanel";
 import { SessionHeader } from "./components/header/SessionHeader";
 import { DiagnosticsView } from "./components/settings/DiagnosticsView";
+import { HistorySettings } from "./components/settings/HistorySettings";
 import { SettingsView } from "./components/settings/SettingsView";
 import { AccountsSidebar, type SidebarView } from "./components/sidebar/AccountsSidebar";
 import { AccountWorkspace } from "./components/workspace/AccountWorkspace";
-import { HistoryView } from "./components/workspace/HistoryView";
+import { HistoryView } from "./components/history/HistoryView";
 import { useFrontendReady } from "./stores/useFrontendReady";
 import { launchTarget } from "./stores/launchTarget";
 import { useLaunchIntent } from "./stores/useLaunchIntent";
 import { useOnlineStatus } from "./stores/useOnlineStatus";
 import { useOverview, type OverviewState } from "./stores/useOverview";
+import { useUnreadHistory } from "./stores/useUnreadHistory";
 import { useSignIn } from "./stores/useSignIn";
 
 function viewOf(state: OverviewState): FrontendReport["view"] | null {
@@ -38,6 +40,7 @@ export function App() {
   const state = useOverview();
   const { reload } = state;
   const online = useOnlineStatus();
+  const unread = useUnreadHistory();
   const [selectedId, setSelectedId] = useState<string | null>(null);
   const [view, setView] = useState<SidebarView>("account");
   const arriving = useRef<string | null>(null);
@@ -160,13 +163,19 @@ export function App() {
       />
     );
   } else if (view === "settings") {
-    content = <SettingsView onSaved={reload} />;
+    content = (
+      <>
+        <SettingsView onSaved={reload} />
+        <HistorySettings />
+      </>
+    );
   } else if (view === "diagnostics") {
     content = <DiagnosticsView accountId={selectedId} checkNow={checkNow} />;
+  } else if (view === "history") {
+    // History outlives sign-out: it is shown with no account left, too.
+    content = <HistoryView onSeen={unread.refresh} />;
   } else if (state.overview.accounts.length === 0) {
     content = <WelcomePanel environment={state.overview.environment} online={online} onAddAccount={addAccount} />;
-  } else if (selected && view === "history") {
-    content = <HistoryView account={selected} />;
   } else if (selected) {
     content = null; // the workspaces below
   } else {
@@ -184,6 +193,7 @@ export function App() {
         onNavigate={setView}
         onAddAccount={addAccount}
         onSignInAgain={(a) => signIn.start(a.environment)}
+        unreadHistory={unread.count}
         onChanged={reload}
       />
       <div className="workspace">

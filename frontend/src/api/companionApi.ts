@@ -28,6 +28,27 @@ export type FieldError = Plain<companion.FieldError>;
 export type SessionGrant = Omit<Plain<companion.SessionGrant>, "expiresAt"> & { expiresAt: string };
 
 export type HistoryEntry = Omit<Plain<companion.HistoryEntry>, "at"> & { at: string };
+/** History's categories, for the filter and the icons. */
+export type HistoryCategory = "plan" | "order" | "lab" | "patient" | "browser" | "sign-in" | "sign-out" | "other";
+/** One line of History: done in this app (source "app") or reported by Fullscript's Events API ("fullscript"). */
+export type HistoryItem = Omit<Plain<companion.HistoryItem>, "at" | "source" | "category"> & {
+  at: string;
+  source: "app" | "fullscript";
+  category: HistoryCategory;
+};
+export type HistoryChoice = Plain<companion.HistoryChoice>;
+export type HistoryQuery = Plain<companion.HistoryQuery>;
+/** How checking Fullscript's events goes. */
+export type EventsStatus = Omit<Plain<companion.EventsStatus>, "checkedAt" | "waitUntil"> & { checkedAt: string | null; waitUntil: string | null };
+export type HistoryPage = Omit<Plain<companion.HistoryPage>, "items" | "clinics" | "people" | "patients" | "categories" | "checking"> & {
+  items: HistoryItem[];
+  clinics: HistoryChoice[];
+  people: HistoryChoice[];
+  patients: HistoryChoice[];
+  categories: HistoryChoice[];
+  checking: EventsStatus;
+};
+export type EventSettings = Plain<companion.EventSettings>;
 export type SignOutResult = Omit<Plain<companion.SignOutResult>, "account"> & { account: Plain<companion.AccountInfo> };
 export type SettingsView = Omit<Plain<companion.SettingsView>, "environments"> & { environments: Plain<companion.EnvironmentSettings>[] };
 export type EnvironmentSettings = Plain<companion.EnvironmentSettings>;
@@ -66,7 +87,8 @@ export interface CompanionApi {
   cancelSignIn(): Promise<void>;
   renameAccount(accountId: string, label: string): Promise<Account>;
   setDefaultAccount(accountId: string): Promise<Account>;
-  signOut(accountId: string): Promise<SignOutResult>;
+  /** Signs out; History keeps the account's entries unless removeHistory. */
+  signOut(accountId: string, removeHistory: boolean): Promise<SignOutResult>;
   retryPendingSignOuts(): Promise<number>;
   searchPatients(accountId: string, query: string, page: number): Promise<PatientPage>;
   /** One patient by id (a launch names one by id; the window shows the name). */
@@ -79,6 +101,18 @@ export interface CompanionApi {
   /** Stores a Fullscript.js callback's argument in the clinic's history. */
   recordEmbedEvent(accountId: string, payload: Record<string, unknown>): Promise<HistoryEntry>;
   history(accountId: string): Promise<HistoryEntry[]>;
+  /** History: this app's entries and Fullscript's events, filtered, newest first. Offline. */
+  historyRecord(query: HistoryQuery): Promise<HistoryPage>;
+  /** The practitioner looked at History: its entries are no longer new. */
+  markHistorySeen(): Promise<void>;
+  /** How many of Fullscript's events arrived since History was last looked at. */
+  unreadHistory(): Promise<number>;
+  /** History's "Check now". */
+  checkEventsNow(): Promise<EventsStatus>;
+  eventSettings(): Promise<EventSettings>;
+  saveEventSettings(settings: EventSettings): Promise<EventSettings>;
+  /** Calls back when a check stored new events; returns an unsubscribe. */
+  onHistory(callback: () => void): () => void;
   settings(): Promise<SettingsView>;
   validateSettings(input: SettingsInput): Promise<FieldError[]>;
   saveSettings(input: SettingsInput): Promise<SettingsView>;
@@ -183,7 +217,7 @@ export const wailsCompanionApi: CompanionApi = {
   cancelSignIn: () => App.CancelSignIn(),
   renameAccount: async (id, label) => toAccount(await App.RenameAccount(id, label)),
   setDefaultAccount: async (id) => toAccount(await App.SetDefaultAccount(id)),
-  signOut: (id) => App.SignOut(id),
+  signOut: (id, removeHistory) => App.SignOut(id, removeHistory),
   retryPendingSignOuts: () => App.RetryPendingSignOuts(),
   searchPatients: async (id, query, page) => {
     const res = await App.SearchPatients(id, query, page);
@@ -196,6 +230,13 @@ export const wailsCompanionApi: CompanionApi = {
   newSessionGrant: (id) => App.NewSessionGrant(id),
   recordEmbedEvent: (id, payload) => App.RecordEmbedEvent(id, payload),
   history: async (id) => (await App.History(id)) ?? [],
+  historyRecord: async (query) => toHistoryPage(await App.HistoryRecord(companionQuery(query))),
+  markHistorySeen: () => App.MarkHistorySeen(),
+  unreadHistory: () => App.UnreadHistory(),
+  checkEventsNow: async () => toEventsStatus(await App.CheckEventsNow()),
+  eventSettings: () => App.EventSettings(),
+  saveEventSettings: (settings) => App.SaveEventSettings(settings),
+  onHistory: (callback) => EventsOn("history", () => callback()),
   settings: () => App.Settings(),
   validateSettings: async (input) => (await App.ValidateSettings(input)) ?? [],
   saveSettings: (input) => App.SaveSettings(input),
@@ -238,6 +279,35 @@ export const wailsCompanionApi: CompanionApi = {
       );
     }),
 };
+
+function companionQuery(q: HistoryQuery): companion.HistoryQuery {
+  return { clinic: q.clinic, person: q.person, patientId: q.patientId, category: q.category, limit: q.limit };
+}
+
+function toEventsStatus(s: companion.EventsStatus): EventsStatus {
+  return { ...s, checkedAt: (s.checkedAt as unknown as string | null) ?? null, waitUntil: (s.waitUntil as unknown as string | null) ?? null };
+}
+
+const categories: readonly HistoryCategory[] = ["plan", "order", "lab", "patient", "browser", "sign-in", "sign-out", "other"];
+
+/** A page as the bindings deliver it: nil lists become empty, unknown categories "other". */
+function toHistoryPage(p: companion.HistoryPage): HistoryPage {
+  return {
+    unread: p.unread,
+    unreadable: p.unreadable,
+    clinics: p.clinics ?? [],
+    people: p.people ?? [],
+    patients: p.patients ?? [],
+    categories: p.categories ?? [],
+    checking: toEventsStatus(p.checking),
+    items: (p.items ?? []).map((it) => ({
+      ...it,
+      at: it.at as unknown as string,
+      source: it.source === "fullscript" ? "fullscript" : "app",
+      category: (categories as readonly string[]).includes(it.category) ? (it.category as HistoryCategory) : "other",
+    })),
+  };
+}
 
 /** A failure as the practitioner sees it: what happened, what to do, and the detail for support. */
 export interface AppError {

@@ -1,5 +1,5 @@
 import { vi } from "vitest";
-import type { Account, CompanionApi, LaunchIntent, MenuAction, Overview } from "../api/companionApi";
+import type { Account, CompanionApi, EventsStatus, HistoryItem, HistoryPage, LaunchIntent, MenuAction, Overview } from "../api/companionApi";
 
 /**
  * A CompanionApi whose answers a test sets; it records every call. Calls a
@@ -9,6 +9,7 @@ export function fakeApi(overview: () => Promise<Overview>, overrides: Partial<Co
   const unset = (name: string) => () => Promise.reject(new Error(`fakeApi: ${name} was not expected in this test`));
   const launchListeners = new Set<(intent: LaunchIntent) => void>();
   const menuListeners = new Set<(action: MenuAction) => void>();
+  const historyListeners = new Set<() => void>();
   const api = {
     overview: vi.fn(overview),
     frontendReady: vi.fn<CompanionApi["frontendReady"]>(() => Promise.resolve()),
@@ -26,6 +27,16 @@ export function fakeApi(overview: () => Promise<Overview>, overrides: Partial<Co
     newSessionGrant: vi.fn<CompanionApi["newSessionGrant"]>(unset("newSessionGrant")),
     recordEmbedEvent: vi.fn<CompanionApi["recordEmbedEvent"]>(unset("recordEmbedEvent")),
     history: vi.fn<CompanionApi["history"]>(() => Promise.resolve([])),
+    historyRecord: vi.fn<CompanionApi["historyRecord"]>(() => Promise.resolve(historyPage())),
+    markHistorySeen: vi.fn<CompanionApi["markHistorySeen"]>(() => Promise.resolve()),
+    unreadHistory: vi.fn<CompanionApi["unreadHistory"]>(() => Promise.resolve(0)),
+    checkEventsNow: vi.fn<CompanionApi["checkEventsNow"]>(() => Promise.resolve(eventsStatus())),
+    eventSettings: vi.fn<CompanionApi["eventSettings"]>(() => Promise.resolve({ everySec: 300, notify: true })),
+    saveEventSettings: vi.fn<CompanionApi["saveEventSettings"]>((s) => Promise.resolve(s)),
+    onHistory: vi.fn<CompanionApi["onHistory"]>((cb) => {
+      historyListeners.add(cb);
+      return () => historyListeners.delete(cb);
+    }),
     settings: vi.fn<CompanionApi["settings"]>(unset("settings")),
     validateSettings: vi.fn<CompanionApi["validateSettings"]>(() => Promise.resolve([])),
     saveSettings: vi.fn<CompanionApi["saveSettings"]>(unset("saveSettings")),
@@ -62,7 +73,40 @@ export function fakeApi(overview: () => Promise<Overview>, overrides: Partial<Co
   const emitLaunch = (intent: LaunchIntent) => launchListeners.forEach((cb) => cb(intent));
   /** Plays a menu item chosen in the window's menu. */
   const emitMenu = (action: MenuAction) => menuListeners.forEach((cb) => cb(action));
-  return Object.assign(api, { emitLaunch, emitMenu });
+  /** Plays a check that stored new events. */
+  const emitHistory = () => historyListeners.forEach((cb) => cb());
+  return Object.assign(api, { emitLaunch, emitMenu, emitHistory });
+}
+
+export function eventsStatus(overrides: Partial<EventsStatus> = {}): EventsStatus {
+  return { checkedAt: null, checking: false, offline: false, waitUntil: null, problem: "", everySec: 300, notify: true, newInCheck: 0, ...overrides };
+}
+
+export function historyPage(overrides: Partial<HistoryPage> = {}): HistoryPage {
+  return { items: [], unread: 0, clinics: [], people: [], patients: [], categories: [], unreadable: 0, checking: eventsStatus(), ...overrides };
+}
+
+export function historyItem(overrides: Partial<HistoryItem>): HistoryItem {
+  return {
+    id: "app:1",
+    source: "app",
+    kind: "treatmentPlan.activated",
+    category: "plan",
+    title: "Treatment plan activated",
+    summary: "",
+    at: "2030-01-02T15:04:05Z",
+    environment: "us-snd",
+    clinicKey: "us-snd|clinic-1",
+    clinicName: "Riverside Clinic",
+    personKey: "",
+    personName: "",
+    accountId: "acc-1",
+    patientId: "",
+    patientName: "",
+    planId: "",
+    unread: false,
+    ...overrides,
+  };
 }
 
 export function overviewWith(accounts: Account[] = [], overrides: Partial<Overview> = {}): Overview {

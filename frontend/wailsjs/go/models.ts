@@ -293,6 +293,66 @@ export namespace companion {
 	        this.missing = source["missing"];
 	    }
 	}
+	export class EventSettings {
+	    everySec: number;
+	    notify: boolean;
+	
+	    static createFrom(source: any = {}) {
+	        return new EventSettings(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.everySec = source["everySec"];
+	        this.notify = source["notify"];
+	    }
+	}
+	export class EventsStatus {
+	    // Go type: time
+	    checkedAt?: any;
+	    checking: boolean;
+	    offline: boolean;
+	    // Go type: time
+	    waitUntil?: any;
+	    problem: string;
+	    everySec: number;
+	    notify: boolean;
+	    newInCheck: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new EventsStatus(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.checkedAt = this.convertValues(source["checkedAt"], null);
+	        this.checking = source["checking"];
+	        this.offline = source["offline"];
+	        this.waitUntil = this.convertValues(source["waitUntil"], null);
+	        this.problem = source["problem"];
+	        this.everySec = source["everySec"];
+	        this.notify = source["notify"];
+	        this.newInCheck = source["newInCheck"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
 	export class FieldError {
 	    field: string;
 	    message: string;
@@ -321,6 +381,20 @@ export namespace companion {
 	        this.origin = source["origin"];
 	        this.view = source["view"];
 	        this.userAgent = source["userAgent"];
+	    }
+	}
+	export class HistoryChoice {
+	    value: string;
+	    label: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new HistoryChoice(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.value = source["value"];
+	        this.label = source["label"];
 	    }
 	}
 	export class HistoryEntry {
@@ -367,6 +441,133 @@ export namespace companion {
 		    }
 		    return a;
 		}
+	}
+	export class HistoryItem {
+	    id: string;
+	    source: string;
+	    kind: string;
+	    category: string;
+	    title: string;
+	    summary: string;
+	    // Go type: time
+	    at: any;
+	    environment: string;
+	    clinicKey: string;
+	    clinicName: string;
+	    personKey: string;
+	    personName: string;
+	    accountId: string;
+	    patientId: string;
+	    patientName: string;
+	    planId: string;
+	    unread: boolean;
+	
+	    static createFrom(source: any = {}) {
+	        return new HistoryItem(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.source = source["source"];
+	        this.kind = source["kind"];
+	        this.category = source["category"];
+	        this.title = source["title"];
+	        this.summary = source["summary"];
+	        this.at = this.convertValues(source["at"], null);
+	        this.environment = source["environment"];
+	        this.clinicKey = source["clinicKey"];
+	        this.clinicName = source["clinicName"];
+	        this.personKey = source["personKey"];
+	        this.personName = source["personName"];
+	        this.accountId = source["accountId"];
+	        this.patientId = source["patientId"];
+	        this.patientName = source["patientName"];
+	        this.planId = source["planId"];
+	        this.unread = source["unread"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class HistoryPage {
+	    items: HistoryItem[];
+	    unread: number;
+	    clinics: HistoryChoice[];
+	    people: HistoryChoice[];
+	    patients: HistoryChoice[];
+	    categories: HistoryChoice[];
+	    unreadable: number;
+	    checking: EventsStatus;
+	
+	    static createFrom(source: any = {}) {
+	        return new HistoryPage(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.items = this.convertValues(source["items"], HistoryItem);
+	        this.unread = source["unread"];
+	        this.clinics = this.convertValues(source["clinics"], HistoryChoice);
+	        this.people = this.convertValues(source["people"], HistoryChoice);
+	        this.patients = this.convertValues(source["patients"], HistoryChoice);
+	        this.categories = this.convertValues(source["categories"], HistoryChoice);
+	        this.unreadable = source["unreadable"];
+	        this.checking = this.convertValues(source["checking"], EventsStatus);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class HistoryQuery {
+	    clinic: string;
+	    person: string;
+	    patientId: string;
+	    category: string;
+	    limit: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new HistoryQuery(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.clinic = source["clinic"];
+	        this.person = source["person"];
+	        this.patientId = source["patientId"];
+	        this.category = source["category"];
+	        this.limit = source["limit"];
+	    }
 	}
 	export class LaunchIntent {
 	    account: string;
@@ -714,6 +915,7 @@ export namespace companion {
 	    revoked: boolean;
 	    queued: boolean;
 	    unreadable?: boolean;
+	    historyRemoved?: boolean;
 	
 	    static createFrom(source: any = {}) {
 	        return new SignOutResult(source);
@@ -725,6 +927,7 @@ export namespace companion {
 	        this.revoked = source["revoked"];
 	        this.queued = source["queued"];
 	        this.unreadable = source["unreadable"];
+	        this.historyRemoved = source["historyRemoved"];
 	    }
 	
 		convertValues(a: any, classs: any, asMap: boolean = false): any {

@@ -28,6 +28,11 @@ export function signOutResultText(account: Account, result: SignOutResult): stri
   return `${who} is signed out. There was no active sign-in left to revoke at Fullscript.`;
 }
 
+/** What became of the account's History. */
+export function historyResultText(result: SignOutResult): string {
+  return result.historyRemoved ? "Its history was removed from this computer." : "Its history stays in History.";
+}
+
 /** Confirms a sign-out, naming who and where and what will happen, then says what did. */
 export function SignOutDialog({ account, online, onClose, onSignedOut, fallbackFocus }: SignOutDialogProps) {
   const api = useCompanionApi();
@@ -35,6 +40,7 @@ export function SignOutDialog({ account, online, onClose, onSignedOut, fallbackF
   const who = whoAndWhere(account);
   const offline = !online && needsInternet(account.environment);
   const closeButton = useRef<HTMLButtonElement>(null);
+  const [removeHistory, setRemoveHistory] = useState(false);
 
   // The confirm buttons are gone once it is done: the focus goes to Close.
   useEffect(() => {
@@ -44,7 +50,7 @@ export function SignOutDialog({ account, online, onClose, onSignedOut, fallbackF
   async function confirm() {
     setStep({ kind: "working" });
     try {
-      const result = await api.signOut(account.id);
+      const result = await api.signOut(account.id, removeHistory);
       setStep({ kind: "done", result });
       onSignedOut(result);
     } catch (err) {
@@ -62,7 +68,9 @@ export function SignOutDialog({ account, online, onClose, onSignedOut, fallbackF
     >
       {step.kind === "done" ? (
         <div className="dialog__body">
-          <p role="status">{signOutResultText(account, step.result)}</p>
+          <p role="status">
+            {signOutResultText(account, step.result)} {historyResultText(step.result)}
+          </p>
           <div className="dialog__actions">
             <button ref={closeButton} type="button" className="button button--primary" onClick={onClose}>
               Close
@@ -79,6 +87,15 @@ export function SignOutDialog({ account, online, onClose, onSignedOut, fallbackF
               ? "You are offline: the sign-in is removed here now and revoked when you are back online."
               : "The sign-in is revoked at Fullscript now and removed from this computer."}
           </p>
+          <p>
+            {removeHistory
+              ? "Its history (plans, orders, lab results and sign-ins kept here) will be deleted from this computer."
+              : "Its history stays in History, readable on this computer."}
+          </p>
+          <label className="dialog__check">
+            <input type="checkbox" checked={removeHistory} onChange={(e) => setRemoveHistory(e.target.checked)} disabled={working} />
+            Remove the account and its history
+          </label>
           {step.kind === "failed" && <InlineError error={step.error} />}
           <div className="dialog__actions">
             <button
@@ -91,7 +108,7 @@ export function SignOutDialog({ account, online, onClose, onSignedOut, fallbackF
               Cancel
             </button>
             <button type="button" className="button button--danger" onClick={confirm} disabled={working}>
-              {working ? "Signing out…" : step.kind === "failed" ? "Try again" : "Sign out"}
+              {working ? "Signing out…" : step.kind === "failed" ? "Try again" : removeHistory ? "Sign out and remove" : "Sign out"}
             </button>
           </div>
         </div>

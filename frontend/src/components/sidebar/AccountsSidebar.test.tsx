@@ -252,17 +252,31 @@ describe("AccountsSidebar sign-out", () => {
 
     const dialog = screen.getByRole("dialog");
     await user.click(within(dialog).getByRole("button", { name: "Sign out" }));
-    expect(signOut).toHaveBeenCalledWith("acc-1");
+    expect(dialog.textContent).toContain("Its history stays in History, readable on this computer.");
+    expect(signOut).toHaveBeenCalledWith("acc-1", false);
     expect(within(dialog).getByRole("button", { name: "Signing out…" })).toHaveProperty("disabled", true);
     expect(onChanged).not.toHaveBeenCalled();
 
     await act(async () => pending.resolve(signOutResult(ada, outcome)));
     expect(screen.getByRole("dialog", { name: "Signed out" }).textContent).toContain(want);
+    expect(screen.getByRole("dialog", { name: "Signed out" }).textContent).toContain("Its history stays in History.");
     expect(onChanged).toHaveBeenCalledTimes(1);
     expect(document.activeElement).toBe(screen.getByRole("button", { name: "Close" }));
 
     await user.click(screen.getByRole("button", { name: "Close" }));
     expect(screen.queryByRole("dialog")).toBeNull();
+  });
+
+  it("removes the account and its history when asked, and says so", async () => {
+    const signOut = vi.fn<CompanionApi["signOut"]>(() => Promise.resolve({ ...signOutResult(ada, { revoked: true }), historyRemoved: true }));
+    const { user } = renderSidebar(overviewWith([ada]), { signOut });
+    await openAction(user, "Dr. Ada Moss", "Sign out…");
+    const dialog = screen.getByRole("dialog");
+    await user.click(within(dialog).getByRole("checkbox", { name: "Remove the account and its history" }));
+    expect(dialog.textContent).toContain("will be deleted from this computer");
+    await user.click(within(dialog).getByRole("button", { name: "Sign out and remove" }));
+    expect(signOut).toHaveBeenCalledWith("acc-1", true);
+    expect((await screen.findByRole("dialog", { name: "Signed out" })).textContent).toContain("Its history was removed from this computer.");
   });
 
   it("keeps the account and explains when signing out fails", async () => {
@@ -345,5 +359,16 @@ describe("AccountsSidebar notes and navigation", () => {
     ]);
     await user.click(within(nav).getByRole("button", { name: "Diagnostics" }));
     expect(onNavigate).toHaveBeenCalledWith("diagnostics");
+  });
+
+  it.each([
+    [0, "History"],
+    [3, "History 3 new"],
+    [120, "History 120 new"],
+  ])("shows %i new events from Fullscript on History", (n, name) => {
+    renderSidebar(overviewWith([ada]), {}, { unreadHistory: n });
+    const nav = screen.getByRole("navigation", { name: "App" });
+    expect(within(nav).getByRole("button", { name })).toBeTruthy();
+    if (n > 99) expect(within(nav).getByText("99+")).toBeTruthy();
   });
 });

@@ -31,6 +31,8 @@ export interface AccountsSidebarProps {
   onSignInAgain?: ((account: Account) => void) | undefined;
   /** Something changed (renamed, new default, signed out, sign-outs sent): reload the overview. */
   onChanged?: (() => void) | undefined;
+  /** New events from Fullscript since History was last looked at: shown on History. */
+  unreadHistory?: number | undefined;
 }
 
 type OpenDialog = { kind: "rename"; account: Account } | { kind: "sign-out"; account: Account } | null;
@@ -53,6 +55,7 @@ export function AccountsSidebar({
   onAddAccount,
   onSignInAgain,
   onChanged = () => {},
+  unreadHistory = 0,
 }: AccountsSidebarProps) {
   const api = useCompanionApi();
   const systemOnline = useOnlineStatus();
@@ -195,6 +198,11 @@ export function AccountsSidebar({
                   onClick={() => onNavigate(view)}
                 >
                   {label}
+                  {view === "history" && unreadHistory > 0 && (
+                    <span className="sidebar-nav__badge" aria-label={`${unreadHistory} new`}>
+                      {unreadHistory > 99 ? "99+" : unreadHistory}
+                    </span>
+                  )}
                 </button>
               </li>
             ))}

@@ -7,6 +7,7 @@ import { EmbedPlaceholder } from "./EmbedPlaceholder";
 import { FeatureButtons } from "./FeatureButtons";
 import { FullscriptPanel } from "./FullscriptPanel";
 import { PatientPicker } from "./PatientPicker";
+import { PatientHistory } from "./PatientHistory";
 import { PatientPlans } from "./PatientPlans";
 import { PrescriberPicker } from "./PrescriberPicker";
 import { blankPatient, patientLabel } from "./patientText";
@@ -159,7 +160,10 @@ function AccountWorkspaceFor({ account, online, launch, onLaunchHandled, onOpenD
 
   const plansFor = (p: Patient | null) =>
     p && p.id !== "" ? (
-      <PatientPlans accountId={account.id} patientId={p.id} patientName={patientLabel(p)} online={online} />
+      <>
+        <PatientPlans accountId={account.id} patientId={p.id} patientName={patientLabel(p)} online={online} />
+        <PatientHistory environment={account.environment} clinicId={account.clinicId} patientId={p.id} patientName={patientLabel(p)} />
+      </>
     ) : null;
 
   let area;

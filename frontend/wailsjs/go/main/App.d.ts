@@ -9,6 +9,8 @@ export function CancelSignIn():Promise<void>;
 
 export function CheckConnection(arg1:string,arg2:string):Promise<companion.ConnectionReport>;
 
+export function CheckEventsNow():Promise<companion.EventsStatus>;
+
 export function CopyBrowserLink(arg1:companion.BrowserRequest):Promise<companion.BrowserOpened>;
 
 export function CopyPlanInvitation(arg1:string,arg2:string):Promise<void>;
@@ -17,13 +19,19 @@ export function Diagnostics():Promise<companion.Diagnostics>;
 
 export function EmbedFrameCheck(arg1:string,arg2:string):Promise<string>;
 
+export function EventSettings():Promise<companion.EventSettings>;
+
 export function FrontendReady(arg1:companion.FrontendReport):Promise<void>;
 
 export function History(arg1:string):Promise<Array<companion.HistoryEntry>>;
 
+export function HistoryRecord(arg1:companion.HistoryQuery):Promise<companion.HistoryPage>;
+
 export function HowFullscriptOpens(arg1:string,arg2:string):Promise<companion.OpenChoice>;
 
 export function LaunchIntent(arg1:string):Promise<companion.LaunchIntent>;
+
+export function MarkHistorySeen():Promise<void>;
 
 export function NewSessionGrant(arg1:string):Promise<companion.SessionGrant>;
 
@@ -51,6 +59,8 @@ export function RestoreBackup(arg1:string):Promise<companion.RestoreResult>;
 
 export function RetryPendingSignOuts():Promise<number>;
 
+export function SaveEventSettings(arg1:companion.EventSettings):Promise<companion.EventSettings>;
+
 export function SaveSettings(arg1:companion.SettingsInput):Promise<companion.SettingsView>;
 
 export function SearchPatients(arg1:string,arg2:string,arg3:number):Promise<companion.PatientPage>;
@@ -65,9 +75,11 @@ export function Settings():Promise<companion.SettingsView>;
 
 export function SignIn(arg1:string):Promise<companion.Account>;
 
-export function SignOut(arg1:string):Promise<companion.SignOutResult>;
+export function SignOut(arg1:string,arg2:boolean):Promise<companion.SignOutResult>;
 
 export function StartOver():Promise<string>;
+
+export function UnreadHistory():Promise<number>;
 
 export function ValidatePatient(arg1:companion.Patient):Promise<Array<companion.FieldError>>;
 

@@ -14,6 +14,10 @@ export function CheckConnection(arg1, arg2) {
   return window['go']['main']['App']['CheckConnection'](arg1, arg2);
 }
 
+export function CheckEventsNow() {
+  return window['go']['main']['App']['CheckEventsNow']();
+}
+
 export function CopyBrowserLink(arg1) {
   return window['go']['main']['App']['CopyBrowserLink'](arg1);
 }
@@ -30,6 +34,10 @@ export function EmbedFrameCheck(arg1, arg2) {
   return window['go']['main']['App']['EmbedFrameCheck'](arg1, arg2);
 }
 
+export function EventSettings() {
+  return window['go']['main']['App']['EventSettings']();
+}
+
 export function FrontendReady(arg1) {
   return window['go']['main']['App']['FrontendReady'](arg1);
 }
@@ -38,12 +46,20 @@ export function History(arg1) {
   return window['go']['main']['App']['History'](arg1);
 }
 
+export function HistoryRecord(arg1) {
+  return window['go']['main']['App']['HistoryRecord'](arg1);
+}
+
 export function HowFullscriptOpens(arg1, arg2) {
   return window['go']['main']['App']['HowFullscriptOpens'](arg1, arg2);
 }
 
 export function LaunchIntent(arg1) {
   return window['go']['main']['App']['LaunchIntent'](arg1);
+}
+
+export function MarkHistorySeen() {
+  return window['go']['main']['App']['MarkHistorySeen']();
 }
 
 export function NewSessionGrant(arg1) {
@@ -98,6 +114,10 @@ export function RetryPendingSignOuts() {
   return window['go']['main']['App']['RetryPendingSignOuts']();
 }
 
+export function SaveEventSettings(arg1) {
+  return window['go']['main']['App']['SaveEventSettings'](arg1);
+}
+
 export function SaveSettings(arg1) {
   return window['go']['main']['App']['SaveSettings'](arg1);
 }
@@ -126,12 +146,16 @@ export function SignIn(arg1) {
   return window['go']['main']['App']['SignIn'](arg1);
 }
 
-export function SignOut(arg1) {
-  return window['go']['main']['App']['SignOut'](arg1);
+export function SignOut(arg1, arg2) {
+  return window['go']['main']['App']['SignOut'](arg1, arg2);
 }
 
 export function StartOver() {
   return window['go']['main']['App']['StartOver']();
+}
+
+export function UnreadHistory() {
+  return window['go']['main']['App']['UnreadHistory']();
 }
 
 export function ValidatePatient(arg1) {
