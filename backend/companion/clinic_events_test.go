@@ -254,7 +254,15 @@ func TestRetryAfterIsHonouredAndOfflinePauses(t *testing.T) {
 	w.svc.events.every = 200 * time.Millisecond
 	var mu sync.Mutex
 	var heard []PollResult
-	w.svc.SetEventHooks(func(r PollResult) { mu.Lock(); heard = append(heard, r); mu.Unlock() }, nil)
+	var changes int
+	w.svc.SetEventHooks(func(r PollResult) {
+		mu.Lock()
+		defer mu.Unlock()
+		changes++
+		if r.New > 0 {
+			heard = append(heard, r)
+		}
+	}, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); w.svc.RunEventPolling(ctx) }()
@@ -284,7 +292,12 @@ func TestRetryAfterIsHonouredAndOfflinePauses(t *testing.T) {
 
 	// Offline: polling pauses (the waits grow), and resumes when Fullscript is back.
 	w.stopSandbox()
+	mu.Lock()
+	before := changes
+	mu.Unlock()
 	waitFor(t, "the poller to see it offline", func() bool { return w.svc.EventsStatus(ctx).Offline })
+	// The window hears of it, so History can say so.
+	waitFor(t, "the window to hear it is offline", func() bool { mu.Lock(); defer mu.Unlock(); return changes > before })
 	time.Sleep(3 * time.Second)
 	w.startSandbox()
 	n := len(w.eventRequests())

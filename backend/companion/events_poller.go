@@ -56,7 +56,8 @@ type EventSettings struct {
 }
 
 // SetEventHooks wires the window in: onNew hears of each check that stored
-// events; notify shows a desktop notification (nil: none).
+// events or changed how checking goes; notify shows a desktop
+// notification (nil: none).
 func (s *Service) SetEventHooks(onNew func(PollResult), notify func(ctx context.Context, title, body string) error) {
 	s.events.stateMu.Lock()
 	defer s.events.stateMu.Unlock()
@@ -144,10 +145,25 @@ func (s *Service) CheckEventsNow(ctx context.Context) (EventsStatus, error) {
 
 // checkEvents runs one check and records how it went.
 func (s *Service) checkEvents(ctx context.Context) PollResult {
-	s.setStatus(func(st *EventsStatus) { st.Checking = true })
+	var was EventsStatus
+	s.setStatus(func(st *EventsStatus) { st.Checking, was = true, *st })
 	res, err := s.PollEvents(ctx, "")
 	now := s.now()
+	var changed bool
+	defer func() {
+		// The window hears of new events, and of a change in how checking
+		// goes (offline, back, asked to wait), so History says it at once.
+		if res.New > 0 || changed {
+			s.events.stateMu.Lock()
+			onNew := s.events.onNew
+			s.events.stateMu.Unlock()
+			if onNew != nil {
+				onNew(res)
+			}
+		}
+	}()
 	s.setStatus(func(st *EventsStatus) {
+		defer func() { changed = st.Offline != was.Offline || st.Problem != was.Problem }()
 		st.Checking, st.Offline, st.Problem, st.NewInCheck = false, false, "", res.New
 		if err != nil {
 			st.Problem = "History could not check Fullscript: " + err.Error()
@@ -173,14 +189,11 @@ func (s *Service) setStatus(f func(*EventsStatus)) {
 	f(&s.events.status)
 }
 
-// announce tells the window, and the desktop when notifications are on.
+// announce shows desktop notifications for new events, when Settings allow.
 func (s *Service) announce(ctx context.Context, res PollResult) {
 	s.events.stateMu.Lock()
-	onNew, notify := s.events.onNew, s.events.notify
+	notify := s.events.notify
 	s.events.stateMu.Unlock()
-	if onNew != nil {
-		onNew(res)
-	}
 	set, err := s.EventSettings(ctx)
 	if notify == nil || err != nil || !set.Notify {
 		return

@@ -173,7 +173,7 @@ export function App() {
     content = <DiagnosticsView accountId={selectedId} checkNow={checkNow} />;
   } else if (view === "history") {
     // History outlives sign-out: it is shown with no account left, too.
-    content = <HistoryView onSeen={unread.refresh} />;
+    content = <HistoryView onSeen={unread.refresh} accountsKey={state.overview.accounts.map((a) => a.id).join(",")} />;
   } else if (state.overview.accounts.length === 0) {
     content = <WelcomePanel environment={state.overview.environment} online={online} onAddAccount={addAccount} />;
   } else if (selected) {

@@ -145,6 +145,22 @@ describe("HistoryView", () => {
     expect(screen.queryByRole("table")).toBeNull();
   });
 
+  it("loads again when accounts come or go (a sign-out may take its history)", async () => {
+    const api = fakeApi(() => Promise.resolve(overviewWith()));
+    const { rerender } = render(
+      <CompanionApiProvider api={api}>
+        <HistoryView accountsKey="a,b" />
+      </CompanionApiProvider>,
+    );
+    await vi.waitFor(() => expect(api.historyRecord).toHaveBeenCalledTimes(1));
+    rerender(
+      <CompanionApiProvider api={api}>
+        <HistoryView accountsKey="a" />
+      </CompanionApiProvider>,
+    );
+    await vi.waitFor(() => expect(api.historyRecord).toHaveBeenCalledTimes(2));
+  });
+
   it("says how many entries could not be read", async () => {
     setup(() => Promise.resolve(full({ unreadable: 2 })));
     expect(await screen.findByText("2 entries could not be read on this computer and are not shown.")).toBeTruthy();

@@ -14,13 +14,15 @@ const noFilter: HistoryQuery = { clinic: "", person: "", patientId: "", category
 interface HistoryViewProps {
   /** Called once History has been shown: its new entries are seen. */
   onSeen?: (() => void) | undefined;
+  /** Changes when accounts come or go (a sign-out may take its history with it): History loads again. */
+  accountsKey?: string | undefined;
 }
 
 /**
  * The practitioner's record: what was done here and what Fullscript says
  * happened at each clinic, kept on this computer and readable offline.
  */
-export function HistoryView({ onSeen }: HistoryViewProps) {
+export function HistoryView({ onSeen, accountsKey = "" }: HistoryViewProps) {
   const api = useCompanionApi();
   const [state, setState] = useState<HistoryState>({ status: "loading" });
   const [query, setQuery] = useState<HistoryQuery>(noFilter);
@@ -42,7 +44,7 @@ export function HistoryView({ onSeen }: HistoryViewProps) {
     return () => {
       live = false;
     };
-  }, [api, query, attempt]);
+  }, [api, query, attempt, accountsKey]);
 
   // New events while History is open: shown at once.
   useEffect(() => api.onHistory(() => setAttempt((n) => n + 1)), [api]);
