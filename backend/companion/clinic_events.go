@@ -284,8 +284,14 @@ func (s *Service) pollClinicAs(ctx context.Context, st *store.Store, c clinicToP
 			continue
 		case fullscript.IsNotFound(err):
 			continue // past Fullscript's 30 days since it was listed
-		case err != nil:
+		case err != nil && stopsThePoll(err):
 			return len(added), added, err
+		case err != nil:
+			// This event's trouble (a 5xx or a refusal for it alone) must not
+			// hold back the events after it, round after round.
+			s.keepOut(c, r.id, err)
+			res.KeptOut++
+			continue
 		}
 		if e.ClinicID != "" && e.ClinicID != c.clinicID {
 			s.keepOut(c, r.id, fmt.Errorf("the event is for clinic %s", e.ClinicID))
@@ -316,6 +322,16 @@ func (s *Service) pollClinicAs(ctx context.Context, st *store.Store, c clinicToP
 		}
 	}
 	return len(added), added, nil
+}
+
+// stopsThePoll: being offline, rate-limited, out of budget, or an account
+// whose sign-in ended (a Problem) is the whole poll's trouble, not one
+// event's.
+func stopsThePoll(err error) bool {
+	var pr *Problem
+	_, limited := retryAfterOf(err)
+	return limited || errors.Is(err, errBudget) || errors.As(err, &pr) || fullscript.IsUnauthorized(err) ||
+		fullscript.IsOffline(err) || isNetErr(err) || isTimeout(err) || errors.Is(err, context.Canceled)
 }
 
 // keepOut remembers an event whose details could not be used, so this run

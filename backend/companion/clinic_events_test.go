@@ -168,11 +168,14 @@ func TestACorruptEventIsKeptOutAndNothingElseIsLost(t *testing.T) {
 	good := w.happen("order_placed", ada.ClinicID)
 	bad := w.happen("lab_results", ada.ClinicID)
 	also := w.happen("patient_updated", ada.ClinicID)
+	failing := w.happen("order_placed", ada.ClinicID)
 	w.fault(sandbox.Fault{Path: "/api/events/" + bad, Kind: sandbox.FaultMalformed, Count: 1})
+	// A 500 for one event's details is that event's trouble, not the poll's.
+	w.fault(sandbox.Fault{Path: "/api/events/" + failing, Kind: sandbox.FaultStatus, Status: 500, Count: 1})
 
 	res := w.poll("")
-	if res.New != 2 || res.KeptOut != 1 {
-		t.Fatalf("poll: %+v; want 2 stored and 1 kept out", res)
+	if res.New != 2 || res.KeptOut != 2 || len(res.Problems) != 0 {
+		t.Fatalf("poll: %+v; want 2 stored and 2 kept out", res)
 	}
 	if !strings.Contains(w.log.String(), "an event was kept out") || !strings.Contains(w.log.String(), bad) {
 		t.Fatal("the kept-out event is not logged")
@@ -186,7 +189,7 @@ func TestACorruptEventIsKeptOutAndNothingElseIsLost(t *testing.T) {
 	for _, e := range evs {
 		ids[e.EventID] = true
 	}
-	if !ids[good] || !ids[also] || ids[bad] {
+	if !ids[good] || !ids[also] || ids[bad] || ids[failing] {
 		t.Fatalf("stored %v; want %s and %s, not %s", ids, good, also, bad)
 	}
 	// This run does not fetch it again on every round...
@@ -200,8 +203,34 @@ func TestACorruptEventIsKeptOutAndNothingElseIsLost(t *testing.T) {
 	// ...and the next run does, and keeps it now that it reads.
 	w.svc.Shutdown(context.Background())
 	w.svc = w.newService()
-	if res := w.poll(""); res.New != 1 {
-		t.Fatalf("after a restart: %+v; want the event stored", res)
+	if res := w.poll(""); res.New != 2 {
+		t.Fatalf("after a restart: %+v; want both kept-out events stored", res)
+	}
+}
+
+func TestOnlyNewsIsAnnounced(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, sandbox.Config{})
+	ada := w.signIn("ada.moss@example.com")
+	var mu sync.Mutex
+	var shown []string
+	w.svc.SetEventHooks(nil, func(_ context.Context, title, body string) error {
+		mu.Lock()
+		defer mu.Unlock()
+		shown = append(shown, title+" | "+body)
+		return nil
+	})
+	w.happen("order_placed", ada.ClinicID) // before the clinic's first check: backfill
+	if res := w.svc.checkEvents(context.Background()); res.New != 1 {
+		t.Fatalf("first check: %+v", res)
+	}
+	w.happen("lab_results", ada.ClinicID)
+	w.happen("patient_updated", ada.ClinicID) // not notable
+	w.svc.checkEvents(context.Background())
+	mu.Lock()
+	defer mu.Unlock()
+	if len(shown) != 1 || !strings.HasPrefix(shown[0], "Lab results available | ") || !strings.Contains(shown[0], "Riverside Wellness Clinic") {
+		t.Fatalf("notifications %q; want the lab result only (the backfilled order is no news)", shown)
 	}
 }
 

@@ -202,7 +202,8 @@ func (s *Service) announce(ctx context.Context, res PollResult) {
 	shown, more := 0, 0
 	for _, e := range res.NewEvents {
 		d := describeClinicEvent(e)
-		if !d.notable || s.now().Sub(e.CreatedAt) > notifyRecent {
+		// A clinic's first check (its last 30 days) is no news.
+		if e.Backfill || !d.notable || s.now().Sub(e.CreatedAt) > notifyRecent {
 			continue
 		}
 		if shown == notifyMax {

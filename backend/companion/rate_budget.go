@@ -135,7 +135,8 @@ func (t budgetTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 func retryAfterHeader(v string) time.Duration {
 	v = strings.TrimSpace(v)
 	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
-		return min(time.Duration(n)*time.Second, time.Hour)
+		// Clamped before multiplying: a huge value must not overflow into no wait.
+		return time.Duration(min(n, 3600)) * time.Second
 	}
 	if t, err := http.ParseTime(v); err == nil {
 		return min(max(time.Until(t), 0), time.Hour)

@@ -237,6 +237,11 @@ func (s *Store) ForgetHistory(ctx context.Context, env, clinicID, userID string)
 			`DELETE FROM clinic_events WHERE environment = ?1 AND clinic_id = ?2
 				AND NOT EXISTS (SELECT 1 FROM accounts WHERE environment = ?1 AND clinic_id = ?2)
 				AND NOT EXISTS (SELECT 1 FROM known_people WHERE environment = ?1 AND clinic_id = ?2)`,
+			// With the clinic's events gone, its next check is a first one
+			// again (its 30 days come back as backfill, not as news).
+			`DELETE FROM settings WHERE key = 'events.polled.' || ?1 || '.' || ?2
+				AND NOT EXISTS (SELECT 1 FROM accounts WHERE environment = ?1 AND clinic_id = ?2)
+				AND NOT EXISTS (SELECT 1 FROM known_people WHERE environment = ?1 AND clinic_id = ?2)`,
 		} {
 			if _, err := tx.ExecContext(ctx, q, env, clinicID, userID); err != nil {
 				return err

@@ -137,8 +137,14 @@ func TestForgetHistory(t *testing.T) {
 	if err := f.s.RemoveAccount(ctxT(t), bo.ID, nil); err != nil {
 		t.Fatal(err)
 	}
+	if err := f.s.SetSetting(ctxT(t), "events.polled.local.c1", "2025-01-01T00:00:00Z", false); err != nil {
+		t.Fatal(err)
+	}
 	if err := f.s.ForgetHistory(ctxT(t), "local", "c1", "bo"); err != nil {
 		t.Fatal(err)
+	}
+	if _, ok, _ := f.s.Setting(ctxT(t), "events.polled.local.c1"); ok {
+		t.Fatal("the clinic's first-check marker outlived its events")
 	}
 	if evs, _ := f.clinicEvents(t, ClinicEventFilter{}); len(evs) != 0 {
 		t.Fatalf("clinic events: %d, want 0 once nobody of the clinic is left", len(evs))
