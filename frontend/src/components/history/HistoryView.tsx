@@ -49,16 +49,18 @@ export function HistoryView({ onSeen, accountsKey = "" }: HistoryViewProps) {
   // New events while History is open: shown at once.
   useEffect(() => api.onHistory(() => setAttempt((n) => n + 1)), [api]);
 
-  // Seen once shown (and again as new ones arrive while it is open).
-  const ready = state.status === "ready";
-  const unread = ready ? state.page.unread : 0;
+  // Seen once shown, and again with each load while it is open (a second
+  // arrival leaves the count as it was, so the count cannot be the trigger).
+  const shown = state.status === "ready" ? state.page : null;
+  const unread = shown?.unread ?? 0;
   useEffect(() => {
-    if (!ready) return;
+    if (!shown) return;
     api.markHistorySeen().then(
       () => onSeen?.(),
       () => undefined,
     );
-  }, [api, ready, unread, onSeen]);
+  }, [api, shown, onSeen]);
+  const filtered = query.clinic !== "" || query.person !== "" || query.patientId !== "" || query.category !== "";
 
   const checkNow = useCallback(() => {
     setChecking(true);
@@ -106,7 +108,7 @@ export function HistoryView({ onSeen, accountsKey = "" }: HistoryViewProps) {
           )}
           {state.page.items.length === 0 ? (
             <p className="history__empty">
-              {query === noFilter
+              {!filtered
                 ? "Nothing yet: plans you activate, screens opened in the browser, and what Fullscript reports from your clinics appear here, even offline."
                 : "Nothing matches these filters."}
             </p>
